@@ -1,0 +1,1 @@
+../../../student_template/cs231n/classifiers/__init__.py

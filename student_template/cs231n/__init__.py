@@ -1,0 +1,1 @@
+"""CS231n-style Assignment 2: dropout, fully-connected nets and update rules."""
