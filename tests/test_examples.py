@@ -14,7 +14,7 @@ import pytest
 from grader import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "examples"))
-import build_submissions  # noqa: E402
+import build_submissions
 
 SUBMISSIONS = REPO_ROOT / "examples" / "submissions"
 

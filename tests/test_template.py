@@ -40,7 +40,9 @@ def public_api(package: ModuleType) -> dict[str, object]:
                 api[f"{module_name}.{name}"] = obj
                 if inspect.isclass(obj):
                     for attr, member in vars(obj).items():
-                        if inspect.isfunction(member) and (attr == "__init__" or not attr.startswith("_")):
+                        if inspect.isfunction(member) and (
+                            attr == "__init__" or not attr.startswith("_")
+                        ):
                             api[f"{module_name}.{name}.{attr}"] = member
     return api
 

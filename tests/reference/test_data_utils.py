@@ -44,7 +44,10 @@ def test_cifar10_batch_layout_is_channels_last(cs: ModuleType, tmp_path: Path) -
 
 
 def test_synthetic_stand_in_without_cifar(
-    cs: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cs: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("CIFAR10_DIR", str(tmp_path / "nothing-here"))
     data = cs.data_utils.get_CIFAR10_data(num_training=100, num_validation=20, num_test=10)

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.given
 
 def test_eval_numerical_gradient_of_sum_of_squares(cs: ModuleType) -> None:
     x = np.array([[1.0, -2.0], [0.5, 3.0]])
-    grad = cs.gradient_check.eval_numerical_gradient(lambda v: float(np.sum(v**2)), x, verbose=False)
+    grad = cs.gradient_check.eval_numerical_gradient(
+        lambda v: float(np.sum(v**2)), x, verbose=False
+    )
     np.testing.assert_allclose(grad, 2 * x, rtol=1e-8)
 
 
@@ -29,7 +31,9 @@ def test_rel_error_by_hand(cs: ModuleType) -> None:
     assert cs.gradient_check.rel_error(np.array([1.0]), np.array([3.0])) == pytest.approx(0.5)
 
 
-def test_grad_check_sparse_reports_small_errors(cs: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+def test_grad_check_sparse_reports_small_errors(
+    cs: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
     x = np.random.default_rng(0).normal(size=(4, 4))
     errors = cs.gradient_check.grad_check_sparse(lambda v: float(np.sum(v**3)), x, 3 * x**2, 5)
     assert len(errors) == 5 and max(errors) < 1e-7

@@ -190,7 +190,12 @@ def test_default_config(cs: ModuleType, rule: str, defaults: dict[str, float]) -
 
 @pytest.mark.parametrize(
     ("rule", "state"),
-    [("sgd_momentum", ["velocity"]), ("rmsprop", ["cache"]), ("adam", ["m", "v"]), ("adagrad", ["cache"])],
+    [
+        ("sgd_momentum", ["velocity"]),
+        ("rmsprop", ["cache"]),
+        ("adam", ["m", "v"]),
+        ("adagrad", ["cache"]),
+    ],
 )
 def test_state_is_stored_in_config(cs: ModuleType, rule: str, state: list[str]) -> None:
     w, dw = course_inputs()

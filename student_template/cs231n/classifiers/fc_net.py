@@ -3,16 +3,8 @@
 Fill in every block marked TODO; delete the ``raise NotImplementedError``
 line of a block when you write it.
 """
-import numpy as np
 
-from ..layer_utils import affine_relu_backward, affine_relu_forward
-from ..layers import (
-    affine_backward,
-    affine_forward,
-    dropout_backward,
-    dropout_forward,
-    softmax_loss,
-)
+import numpy as np
 
 
 class FullyConnectedNet:
@@ -73,7 +65,9 @@ class FullyConnectedNet:
         # b1 ... bL to zero; store them in self.params. W1 has shape
         # (input_dim, hidden_dims[0]), the last weight matrix has shape
         # (hidden_dims[-1], num_classes).
-        raise NotImplementedError("FullyConnectedNet.__init__: fill in the TODO in cs231n/classifiers/fc_net.py")
+        raise NotImplementedError(
+            "FullyConnectedNet.__init__: fill in the TODO in cs231n/classifiers/fc_net.py"
+        )
 
         # One dropout_param dictionary is shared by every dropout layer; the
         # mode is set on each call to loss().
@@ -114,7 +108,9 @@ class FullyConnectedNet:
         # with dropout after every hidden ReLU when self.use_dropout
         # (pass self.dropout_param to dropout_forward). Keep the caches the
         # backward pass needs.
-        raise NotImplementedError("FullyConnectedNet.loss (forward): fill in the TODO in cs231n/classifiers/fc_net.py")
+        raise NotImplementedError(
+            "FullyConnectedNet.loss (forward): fill in the TODO in cs231n/classifiers/fc_net.py"
+        )
 
         if mode == "test":
             return scores
@@ -123,6 +119,8 @@ class FullyConnectedNet:
         # TODO: the backward pass. Compute the loss, the softmax loss plus
         # 0.5 * self.reg * sum(W**2) over every weight matrix, and the
         # gradient of every parameter into grads, keyed like self.params.
-        raise NotImplementedError("FullyConnectedNet.loss (backward): fill in the TODO in cs231n/classifiers/fc_net.py")
+        raise NotImplementedError(
+            "FullyConnectedNet.loss (backward): fill in the TODO in cs231n/classifiers/fc_net.py"
+        )
 
         return loss, grads
