@@ -1,0 +1,5 @@
+"""The checks, one module per part of the assignment. Each module holds its
+checks (pytest tests marked with ``@check``) and the misconceptions its
+failures can show (``@misconception``)."""
+
+ALL_MODULES = ("test_dropout",)

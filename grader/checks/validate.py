@@ -1,0 +1,44 @@
+"""Validation of what the student's code returned, before any comparison.
+
+Values arrive as plain data; these helpers make sure each has the type,
+shape and dtype the API promises and is finite, and fail the check with a
+sentence a student understands when it does not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """value as a finite floating-point array of the given shape."""
+    if not isinstance(value, np.ndarray):
+        raise AssertionError(f"{what} should be a numpy array, but it is {_kind(value)}")
+    if shape is not None and value.shape != shape:
+        raise AssertionError(f"{what} should have shape {shape}, but it has shape {value.shape}")
+    if value.dtype.kind != "f":
+        raise AssertionError(f"{what} should hold floating-point numbers, not {value.dtype}")
+    if not np.all(np.isfinite(value)):
+        bad = int(np.sum(~np.isfinite(value)))
+        raise AssertionError(f"{what} holds {bad} NaN or infinite values")
+    return value
+
+
+def pair(value: Any, what: str) -> tuple[Any, Any]:
+    """value as the (out, cache) pair every forward function returns."""
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise AssertionError(
+            f"{what} should return a pair (out, cache), but it returned {_kind(value)}"
+        )
+    return value[0], value[1]
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "None (is a `return` missing?)"
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)} values"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"

@@ -1,0 +1,141 @@
+"""The pytest plugin that turns the checks' outcomes into points.
+
+It adds ``--submission``, provides the fixtures the checks use (``student``,
+``evidence``) and records a ``CheckResult`` per check. ``grader/conftest.py``
+loads it, so ``pytest grader --submission=PATH -k dropout`` grades from the
+command line, and ``grader.grade`` runs the same suite in-process.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .errors import SubmissionError
+from .proxy import StudentError, StudentProxy
+from .registry import CHECKS, Evidence, diagnose
+from .report import CheckResult, Diagnosis, Outcome
+from .submission import Submission, open_submission
+
+STAGED = pytest.StashKey[Submission]()
+RESULTS = pytest.StashKey[list[CheckResult]]()
+PROXY = pytest.StashKey[StudentProxy]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader")
+    group.addoption("--submission", help="the submission to grade: a folder with cs231n/, or a zip")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "grader_check(id): a gradable check (see grader.registry)")
+    config.stash[RESULTS] = []
+
+
+@pytest.fixture(scope="session")
+def submission(request: pytest.FixtureRequest) -> Iterator[Submission]:
+    """The staged submission: given by grader.grade, or staged from --submission."""
+    config = request.config
+    if STAGED in config.stash:
+        yield config.stash[STAGED]
+        return
+    path = config.getoption("--submission")
+    if not path:
+        raise pytest.UsageError("pass --submission=PATH: a folder holding cs231n/, or a zip")
+    with tempfile.TemporaryDirectory(prefix="grader-sub-") as tmp:
+        try:
+            yield open_submission(Path(path), Path(tmp) / "submission")
+        except SubmissionError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.fixture(scope="session")
+def student(request: pytest.FixtureRequest, submission: Submission) -> Iterator[StudentProxy]:
+    """The student's code, behind the sandbox."""
+    proxy = StudentProxy(submission.root)
+    request.config.stash[PROXY] = proxy
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture(scope="session")
+def evidence() -> Evidence:
+    """What the checks measured, shared with the misconception detectors."""
+    return {}
+
+
+def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[Outcome, str, str]:
+    exc = excinfo.value
+    if isinstance(exc, StudentError):
+        return "error", exc.message, exc.detail
+    if isinstance(exc, AssertionError):
+        # `assert ok, "message"`: keep the message, drop pytest's expansion.
+        text = str(exc).split("\nassert ", 1)[0].strip()
+        return "failed", text or "the check's condition does not hold", ""
+    return (
+        "error",
+        f"the grader failed on this check ({type(exc).__name__}: {exc}); "
+        "this is a problem of the grader, not of your code: tell the course staff",
+        "",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    marker = item.get_closest_marker("grader_check")
+    if marker is None:
+        return report
+    spec = CHECKS[marker.kwargs["id"]]
+    done = call.when == "call" or (call.when == "setup" and not report.passed)
+    if not done:
+        return report
+    detail, diagnoses = "", tuple[Diagnosis, ...]()
+    if report.passed:
+        outcome, message = "passed", ""
+    elif report.skipped:
+        outcome = "skipped"
+        longrepr = report.longrepr
+        message = str(longrepr[2]) if isinstance(longrepr, tuple) else "skipped"
+    else:
+        assert call.excinfo is not None
+        outcome, message, detail = _message(call.excinfo)
+        store: Evidence = item.funcargs.get("evidence", {})  # type: ignore[attr-defined]
+        diagnoses = tuple(
+            Diagnosis(m.code, m.title, m.explanation, m.hint) for m in diagnose(spec.id, store)
+        )
+    result = CheckResult(
+        id=spec.id,
+        part=spec.part,
+        title=spec.title,
+        outcome=outcome,  # type: ignore[arg-type]
+        points=spec.points if outcome == "passed" else 0.0,
+        max_points=spec.points,
+        message=message,
+        public=spec.public,
+        seconds=round(call.duration, 4),
+        diagnoses=diagnoses,
+        detail=detail,
+    )
+    item.config.stash[RESULTS].append(result)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    results = config.stash.get(RESULTS, [])
+    if not results or STAGED in config.stash:
+        return
+    terminalreporter.section("grade")
+    for r in results:
+        terminalreporter.write_line(f"{r.points:5.1f}/{r.max_points:<4.1f} {r.outcome:7} {r.id}")
+        for d in r.diagnoses:
+            terminalreporter.write_line(f"              {d.code}: {d.title}")
+    total = sum(r.points for r in results)
+    maximum = sum(r.max_points for r in results if r.outcome != "skipped")
+    terminalreporter.write_line(f"score {total:g} / {maximum:g}")

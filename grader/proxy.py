@@ -1,0 +1,155 @@
+"""The trusted side's handle on the student's code.
+
+``StudentProxy`` forwards calls to the sandboxed worker and hands back plain
+data (numbers, strings, lists, tuples, dictionaries, numpy arrays made
+afresh from bytes). Whatever goes wrong on the student's side, an exception
+in their code, a crash, an exit, a hang, an unreadable answer, arrives as a
+``StudentError`` with a message for the student; the proxy starts a new
+worker for the next call, so one bad function costs only its own checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .sandbox.launcher import Limits, WorkerError, WorkerProcess, isolation_level
+
+MODULES = ("layers", "layer_utils", "optim", "classifiers.fc_net")
+
+
+class StudentError(Exception):
+    """The student's code did not give an answer the grader can use."""
+
+    def __init__(self, kind: str, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind  # raised | crashed | timeout | protocol | missing
+        self.message = message
+        self.detail = detail
+
+
+@dataclass
+class Handle:
+    """An object living in the worker, such as a FullyConnectedNet."""
+
+    proxy: StudentProxy
+    number: int
+    generation: int
+    target: str
+
+    def _request(self, op: str, **fields: Any) -> Any:
+        if self.generation != self.proxy.generation:
+            raise StudentError(
+                "crashed", f"the {self.target} object was lost when the worker restarted"
+            )
+        return self.proxy.request({"op": op, "handle": self.number, **fields}, what=self.target)
+
+    def method(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._request("method", name=name, args=list(args), kwargs=kwargs)
+
+    def get(self, name: str) -> Any:
+        return self._request("getattr", name=name)
+
+    def set(self, name: str, value: Any) -> None:
+        self._request("setattr", name=name, value=value)
+
+    def setitem(self, name: str, key: str, value: Any) -> None:
+        self._request("setitem", name=name, key=key, value=value)
+
+
+@dataclass
+class StudentProxy:
+    """Calls into one submission's code, in a sandbox."""
+
+    root: Path
+    limits: Limits = field(default_factory=Limits)
+    isolation: str = field(default_factory=isolation_level)
+    events: list[str] = field(default_factory=list)
+    outputs: list[tuple[str, int]] = field(default_factory=list)
+    generation: int = 0
+    _worker: WorkerProcess | None = None
+    _imports: dict[str, Any] | None = None
+
+    def _ensure_worker(self) -> WorkerProcess:
+        if self._worker is None or self._worker.dead is not None:
+            if self._worker is not None:
+                self.outputs.append(self._worker.close())
+            self._worker = WorkerProcess(self.root, self.limits, self.isolation)
+            self.generation += 1
+            try:
+                imports = self._worker.request(
+                    {"op": "import", "modules": list(MODULES)}, timeout=self.limits.start_seconds
+                )
+            except WorkerError as failure:
+                self.events.append(f"importing the package: {failure.message}")
+                raise StudentError(
+                    failure.kind, f"importing your cs231n package failed: {failure.message}"
+                ) from None
+            if self._imports is None and isinstance(imports, dict):
+                self._imports = imports.get("value")
+        return self._worker
+
+    def import_errors(self) -> dict[str, dict[str, str]]:
+        """Module -> the error importing it raised, for modules that failed."""
+        try:
+            self._ensure_worker()
+        except StudentError as exc:
+            return {name: {"type": exc.kind, "message": exc.message} for name in MODULES}
+        status = self._imports if isinstance(self._imports, dict) else {}
+        return {k: v for k, v in status.items() if isinstance(v, dict)}
+
+    def request(self, body: dict[str, Any], what: str) -> Any:
+        worker = self._ensure_worker()
+        try:
+            answer = worker.request(body)
+        except WorkerError as failure:
+            self.events.append(f"{what}: {failure.message}")
+            raise StudentError(failure.kind, f"{what}: {failure.message}") from None
+        if type(answer) is not dict or type(answer.get("ok")) is not bool:
+            raise StudentError("protocol", f"{what}: the worker sent an unreadable answer")
+        if not answer["ok"]:
+            error = answer.get("error")
+            error = error if isinstance(error, dict) else {}
+            kind, message = str(error.get("type", "Error")), str(error.get("message", ""))
+            detail = str(error.get("traceback", ""))
+            if kind == "NotImplementedError":
+                raise StudentError("missing", f"{what} is not implemented yet ({message})", detail)
+            if kind == "AttributeError" and "has no attribute" in message:
+                raise StudentError("missing", f"{what} is missing: {message}", detail)
+            raise StudentError("raised", f"{what} raised {kind}: {message}", detail)
+        if "args" in answer:
+            return answer.get("value"), answer["args"]
+        return answer.get("value")
+
+    def call(self, target: str, *args: Any, return_args: bool = False, **kwargs: Any) -> Any:
+        """Call ``cs231n.<target>(*args, **kwargs)`` in the worker."""
+        body: dict[str, Any] = {
+            "op": "call",
+            "target": target,
+            "args": list(args),
+            "kwargs": kwargs,
+        }
+        if return_args:
+            body["return_args"] = True
+        return self.request(body, what=target.rsplit(".", 1)[-1])
+
+    def new(self, target: str, *args: Any, **kwargs: Any) -> Handle:
+        """Make ``cs231n.<target>(*args, **kwargs)`` in the worker."""
+        name = target.rsplit(".", 1)[-1]
+        number = self.request(
+            {"op": "new", "target": target, "args": list(args), "kwargs": kwargs}, what=name
+        )
+        if type(number) is not int:
+            raise StudentError("protocol", f"{name}: the worker sent an unreadable answer")
+        return Handle(self, number, self.generation, name)
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self.outputs.append(self._worker.close())
+            self._worker = None
+
+    def printed(self) -> tuple[str, int]:
+        """What the student's code printed across workers, and its total size."""
+        text = "".join(t for t, _ in self.outputs)
+        return text[:65536], sum(n for _, n in self.outputs)

@@ -1,0 +1,71 @@
+"""The data a grade is made of, and its JSON form.
+
+Frozen dataclasses flow one way: the plugin makes ``CheckResult`` values,
+``grade`` gathers them into a ``GradeReport``, and the renderers only read
+it. ``report.json`` is ``GradeReport.to_json()``; its schema is versioned by
+``SCHEMA_VERSION`` and documented in docs/report_schema.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    title: str
+    explanation: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    part: str
+    title: str
+    outcome: Outcome
+    points: float
+    max_points: float
+    message: str
+    public: bool
+    seconds: float
+    diagnoses: tuple[Diagnosis, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    submission: str
+    profile: str
+    isolation: str
+    checks: tuple[CheckResult, ...]
+    seconds: float
+    warnings: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    output: str = ""
+    output_bytes: int = 0
+    schema_version: int = SCHEMA_VERSION
+    grader_version: str = field(default="0.1.0")
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.points for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_points for c in self.checks if c.outcome != "skipped"), 6)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["score"], data["max_score"] = self.score, self.max_score
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)

@@ -1,0 +1,295 @@
+"""Start the worker in a sandbox and talk to it with deadlines.
+
+Two isolation levels, the strongest the machine allows:
+
+- ``bwrap``: bubblewrap gives the worker its own PID, network, IPC and mount
+  namespaces; the only files it sees are the interpreter, numpy, the worker's
+  two source files and the submission, all read-only, and a private
+  writable working folder. It runs as an unprivileged user (uid 65534) with
+  no capabilities.
+- ``process``: a separate interpreter in a private working folder with a
+  scrubbed environment, but the network and the file system are not hidden.
+  Used where bubblewrap is missing or refused, with a warning in the report.
+
+Both apply resource limits (CPU time, address space, processes, open files,
+file size) before the interpreter starts, and every request has a wall-clock
+deadline after which the whole sandbox is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import resource
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import protocol
+
+WORKER_DIR = Path(__file__).resolve().parent
+UNPRIVILEGED = 65534
+OUTPUT_KEEP = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker."""
+
+    cpu_seconds: int = 60
+    memory_bytes: int = 2 * 1024**3
+    processes: int = 32
+    open_files: int = 64
+    file_bytes: int = 8 * 1024**2
+    call_seconds: float = 10.0
+    start_seconds: float = 20.0
+
+
+class WorkerError(Exception):
+    """The worker crashed, exited, hung or sent something unreadable."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # "crashed" | "timeout" | "protocol"
+        self.message = message
+
+
+def _numpy_dir() -> Path:
+    return Path(np.__file__).resolve().parent
+
+
+def _interpreter() -> Path:
+    return Path(os.path.realpath(sys.executable))
+
+
+@functools.cache
+def isolation_level() -> str:
+    """'bwrap' when a probe sandbox starts on this machine, else 'process'."""
+    if os.environ.get("GRADER_ISOLATION") == "process" or not shutil.which("bwrap"):
+        return "process"
+    with tempfile.TemporaryDirectory() as tmp:
+        command = _bwrap_command(Path(tmp), Path(tmp), ["-c", "pass"])
+        try:
+            probe = subprocess.run(command, capture_output=True, timeout=20, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return "process"
+    return "bwrap" if probe.returncode == 0 else "process"
+
+
+def _ancestors_dirs(path: Path) -> list[str]:
+    """bwrap options that create each parent of path world-readable."""
+    options: list[str] = []
+    for parent in reversed(path.parents):
+        if str(parent) != "/":
+            options += ["--perms", "0755", "--dir", str(parent)]
+    return options
+
+
+def _bwrap_command(submission: Path, workdir: Path, args: list[str]) -> list[str]:
+    python = _interpreter()
+    prefix = Path(sys.base_prefix).resolve()
+    numpy_dir = _numpy_dir()
+    command = [
+        "bwrap",
+        "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+        "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+        "--ro-bind", "/usr", "/usr",
+        "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+        "--symlink", "usr/bin", "/bin",
+        "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+    ]  # fmt: skip
+    if not str(prefix).startswith("/usr/"):
+        command += [*_ancestors_dirs(prefix), "--ro-bind", str(prefix), str(prefix)]
+    command += ["--perms", "0755", "--dir", "/opt/numpy"]
+    command += ["--ro-bind", str(numpy_dir), "/opt/numpy/numpy"]
+    libs = numpy_dir.parent / "numpy.libs"
+    if libs.is_dir():
+        command += ["--ro-bind", str(libs), "/opt/numpy/numpy.libs"]
+    command += ["--perms", "0755", "--dir", "/opt/grader"]
+    for name in ("worker.py", "protocol.py"):
+        command += ["--ro-bind", str(WORKER_DIR / name), f"/opt/grader/{name}"]
+    command += ["--ro-bind", str(submission), "/submission"]
+    command += ["--bind", str(workdir), "/work", "--chdir", "/work"]
+    command += ["--clearenv", *_env_options()]
+    if os.geteuid() == 0:
+        # Root outside: drop to a real unprivileged user inside, so that the
+        # process and file limits apply and no capability is left.
+        command += [
+            "/usr/bin/setpriv", f"--reuid={UNPRIVILEGED}", f"--regid={UNPRIVILEGED}",
+            "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+        ]  # fmt: skip
+    else:
+        command[1:1] = ["--unshare-user", "--uid", str(UNPRIVILEGED), "--gid", str(UNPRIVILEGED)]
+    return [*command, str(python), "-I", "-S", *args]
+
+
+def _clean_env() -> dict[str, str]:
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/work",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def _env_options() -> list[str]:
+    options: list[str] = []
+    for key, value in _clean_env().items():
+        options += ["--setenv", key, value]
+    return options
+
+
+def _set_limits(limits: Limits) -> None:
+    """Runs in the child between fork and exec."""
+    for kind, value in (
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_NPROC, limits.processes),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_FSIZE, limits.file_bytes),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        resource.setrlimit(kind, (value, value))
+
+
+class WorkerProcess:
+    """One running worker over one submission."""
+
+    def __init__(self, submission: Path, limits: Limits, isolation: str) -> None:
+        self.limits = limits
+        self.isolation = isolation
+        self.workdir = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        self.workdir.chmod(0o777)  # the unprivileged worker writes here
+        if isolation == "bwrap":
+            command = _bwrap_command(
+                submission, self.workdir, ["/opt/grader/worker.py", "/opt/numpy", "/submission"]
+            )
+            env = None
+        else:
+            command = [
+                str(_interpreter()), "-I", "-S", str(WORKER_DIR / "worker.py"),
+                str(_numpy_dir().parent), str(submission),
+            ]  # fmt: skip
+            env = _clean_env()
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=self.workdir,
+            env=env,
+            start_new_session=True,
+            preexec_fn=functools.partial(_set_limits, limits),
+        )
+        self.started = time.monotonic()
+        self.dead: WorkerError | None = None
+
+    def request(self, body: dict[str, Any], timeout: float | None = None) -> Any:
+        """Send one request and wait for its answer, at most ``timeout`` s."""
+        if self.dead is not None:
+            raise self.dead
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(protocol.encode(body))
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._fail("crashed", self._exit_story())
+        return self._read(time.monotonic() + (timeout or self.limits.call_seconds))
+
+    def _read(self, deadline: float) -> Any:
+        buffer = bytearray()
+        self._fill(buffer, 4, deadline)
+        (header_len,) = struct.unpack(">I", buffer)
+        if header_len > protocol.MAX_HEADER:
+            self._fail("protocol", "it sent a malformed answer (header too large)")
+        self._fill(buffer, 4 + header_len, deadline)
+        try:
+            _, sizes = protocol.parse_header(bytes(buffer[4:]))
+        except protocol.ProtocolError as exc:
+            self._fail("protocol", f"it sent a malformed answer ({exc})")
+        self._fill(buffer, 4 + header_len + sum(sizes), deadline)
+        try:
+            return protocol.decode(bytes(buffer))
+        except protocol.ProtocolError as exc:
+            self._fail("protocol", f"it sent a malformed answer ({exc})")
+
+    def _fill(self, buffer: bytearray, size: int, deadline: float) -> None:
+        """Read from the worker until buffer holds size bytes."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while len(buffer) < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._fail("timeout", "it did not answer within the time limit")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if ready:
+                chunk = os.read(fd, min(size - len(buffer), 1 << 20))
+                if not chunk:
+                    self._fail("crashed", self._exit_story())
+                buffer += chunk
+
+    def _exit_story(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "it closed its channel to the grader"
+        if code < 0:
+            name = signal.Signals(-code).name
+            if -code == signal.SIGXCPU:
+                return f"it used more than {self.limits.cpu_seconds} s of CPU time ({name})"
+            return f"it was killed by signal {name}"
+        return f"the process exited with status {code} in the middle of the grading"
+
+    def _fail(self, kind: str, message: str) -> Any:
+        self.dead = WorkerError(kind, message)
+        self.kill()
+        raise self.dead
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def output(self) -> tuple[str, int]:
+        """What the student's code printed (first 64 KiB) and its full size."""
+        log = self.workdir / "output.log"
+        if not log.is_file() or log.is_symlink():
+            return "", 0
+        size = log.stat().st_size
+        with log.open("rb") as f:
+            text = f.read(OUTPUT_KEEP).decode("utf-8", errors="replace")
+        return text, size
+
+    def close(self) -> tuple[str, int]:
+        """Stop the worker, return its output, remove its working folder."""
+        if self.dead is None and self.process.poll() is None:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.write(protocol.encode({"op": "exit"}))
+                self.process.stdin.close()
+                self.process.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        output = self.output()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return output

@@ -1,0 +1,161 @@
+"""The worker: the only program that imports student code.
+
+It runs inside the sandbox as ``python -I -S worker.py NUMPY_DIR SUBMISSION_DIR``
+and answers requests from the trusted process, one frame at a time, on the
+stdin and stdout it was started with. Before anything else it moves those two
+channels to private descriptors and points descriptors 0, 1 and 2 at
+/dev/null and ``output.log`` in its working directory, so whatever the
+student's code prints never mixes with the answers.
+
+Requests (``op`` and its fields) and what the worker sends back:
+
+- ``import`` ``modules``: import each ``cs231n.<module>``; per module
+  ``null`` or the error it raised.
+- ``call`` ``target``, ``args``, ``kwargs``, ``return_args``: call a function
+  of the package, e.g. ``layers.dropout_forward``.
+- ``new`` ``target``, ``args``, ``kwargs``: make an instance, keep it under a
+  handle number.
+- ``method`` ``handle``, ``name``, ``args``, ``kwargs``, ``return_args``.
+- ``getattr`` ``handle``, ``name`` / ``setattr`` ``handle``, ``name``, ``value``
+  / ``setitem`` ``handle``, ``name``, ``key``, ``value``.
+- ``exit``: stop.
+
+Every answer is ``{"ok": true, "value": ...}`` (with ``"args"`` when asked)
+or ``{"ok": false, "error": {"type", "message", "traceback"}}``. Nothing the
+worker says is trusted: the trusted process validates every value and decides
+every verdict itself.
+"""
+
+# mypy: disable-error-code="no-untyped-def,no-untyped-call,import-not-found"
+import importlib
+import os
+import signal
+import sys
+import traceback
+
+MAX_TEXT = 2000
+
+
+def _redirect_stdio():
+    """Keep the protocol on private descriptors; send fd 0/1/2 elsewhere."""
+    proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(devnull, 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(devnull)
+    os.close(log)
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+    sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+    # Past the output-size limit a write fails with an error instead of
+    # killing the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return proto_in, proto_out
+
+
+def _error(exc):
+    # Only the student's frames: the worker's own are of no use to them.
+    here = os.path.dirname(os.path.abspath(__file__))
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(here)]
+    text = "".join(traceback.format_list(frames))
+    try:
+        message = str(exc)
+    except Exception:
+        message = "(the exception's message could not be rendered)"
+    return {
+        "ok": False,
+        "error": {
+            "type": type(exc).__name__,
+            "message": message[:MAX_TEXT],
+            "traceback": text[-MAX_TEXT:],  # the innermost frames matter most
+        },
+    }
+
+
+class Worker:
+    def __init__(self):
+        self.package = None
+        self.handles = {}
+
+    def resolve(self, target):
+        obj = importlib.import_module("cs231n")
+        for part in target.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def handle(self, request):
+        op = request["op"]
+        if op == "import":
+            errors: dict[str, object] = {}
+            for name in request["modules"]:
+                try:
+                    importlib.import_module(f"cs231n.{name}")
+                    errors[name] = None
+                except BaseException as exc:  # SyntaxError, SystemExit, ...
+                    errors[name] = _error(exc)["error"]
+            return {"ok": True, "value": errors}
+        if op in ("call", "new"):
+            args, kwargs = request.get("args", []), request.get("kwargs", {})
+            value = self.resolve(request["target"])(*args, **kwargs)
+            if op == "new":
+                self.handles[len(self.handles) + 1] = value
+                value = len(self.handles)
+            return self.answer(value, request, args, kwargs)
+        obj = self.handles[request["handle"]]
+        name = request["name"]
+        if op == "method":
+            args, kwargs = request.get("args", []), request.get("kwargs", {})
+            return self.answer(getattr(obj, name)(*args, **kwargs), request, args, kwargs)
+        if op == "getattr":
+            return {"ok": True, "value": getattr(obj, name)}
+        if op == "setattr":
+            setattr(obj, name, request["value"])
+            return {"ok": True, "value": None}
+        if op == "setitem":
+            getattr(obj, name)[request["key"]] = request["value"]
+            return {"ok": True, "value": None}
+        raise ValueError(f"unknown op {op!r}")
+
+    @staticmethod
+    def answer(value, request, args, kwargs):
+        response = {"ok": True, "value": value}
+        if request.get("return_args"):
+            response["args"] = (args, kwargs)
+        return response
+
+
+def main():
+    numpy_dir, submission_dir = sys.argv[1], sys.argv[2]
+    proto_in, proto_out = _redirect_stdio()
+    sys.dont_write_bytecode = True
+    # numpy and the protocol come first, from their own folders, so that no
+    # file of the submission can stand in for them.
+    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), numpy_dir]
+    import numpy  # noqa: F401
+    import protocol
+
+    sys.path.insert(0, submission_dir)
+
+    worker = Worker()
+    while True:
+        try:
+            request = protocol.read_frame(proto_in)
+        except EOFError:
+            return
+        if request.get("op") == "exit":
+            return
+        try:
+            response = worker.handle(request)
+        except BaseException as exc:  # student code may raise anything, SystemExit too
+            response = _error(exc)
+        try:
+            frame = protocol.encode(response)
+        except BaseException as exc:
+            frame = protocol.encode(_error(exc))
+        proto_out.write(frame)
+
+
+if __name__ == "__main__":
+    main()

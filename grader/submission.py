@@ -1,0 +1,168 @@
+"""Turn what a student handed in into a folder the sandbox can read.
+
+Accepted: a folder that holds a ``cs231n/`` package (at its top or one level
+down), or a zip of one, such as the course's submission zip. Only the
+package's ``.py`` files and the notebooks are copied into a fresh staging
+folder: never a symlink, never a path that leaves the folder, never more than
+the size limits below.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import SubmissionError
+
+MAX_FILES = 500
+MAX_FILE_BYTES = 20 * 1024**2
+MAX_TOTAL_BYTES = 100 * 1024**2
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A staged submission: ``root/cs231n/`` is the student's package."""
+
+    source: Path
+    root: Path
+    files: tuple[str, ...]
+    notebooks: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def _wanted(parts: tuple[str, ...]) -> bool:
+    """Package sources and notebooks; no caches, no hidden files."""
+    if any(part.startswith(".") or part == "__pycache__" for part in parts):
+        return False
+    return parts[-1].endswith((".py", ".ipynb"))
+
+
+def _package_prefix(names: list[tuple[str, ...]], source: Path) -> tuple[str, ...]:
+    """The path parts above ``cs231n/``: () or one folder."""
+    prefixes = sorted(
+        {n[: n.index("cs231n")] for n in names if "cs231n" in n[:-1] and n.index("cs231n") <= 1}
+    )
+    if not prefixes:
+        raise SubmissionError(
+            f"{source}: no cs231n/ package found. A submission is a folder or zip "
+            "holding the cs231n/ folder of the assignment (cs231n/layers.py, "
+            "cs231n/optim.py, ...); check that you zipped the right folder."
+        )
+    return prefixes[0]
+
+
+def _stage(files: dict[tuple[str, ...], bytes], staging: Path, source: Path) -> Submission:
+    prefix = _package_prefix(list(files), source)
+    written, notebooks, warnings = [], [], []
+    for parts, content in sorted(files.items()):
+        if parts[: len(prefix)] != prefix:
+            warnings.append(f"ignored {'/'.join(parts)}: outside the submission's folder")
+            continue
+        rel = parts[len(prefix) :]
+        if rel[0] != "cs231n" and not rel[-1].endswith(".ipynb"):
+            continue
+        target = staging.joinpath(*rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        written.append("/".join(rel))
+        if rel[-1].endswith(".ipynb"):
+            notebooks.append("/".join(rel))
+    if not (staging / "cs231n" / "__init__.py").is_file():
+        (staging / "cs231n" / "__init__.py").write_text("")
+        warnings.append("cs231n/__init__.py was missing; an empty one was used")
+    for folder in [p for p in staging.rglob("*") if p.is_dir()] + [staging]:
+        folder.chmod(0o755)
+    for file in staging.rglob("*"):
+        if file.is_file():
+            file.chmod(0o644)
+    return Submission(source, staging, tuple(written), tuple(notebooks), tuple(warnings))
+
+
+def _check_sizes(count: int, total: int, source: Path) -> None:
+    if count > MAX_FILES or total > MAX_TOTAL_BYTES:
+        raise SubmissionError(
+            f"{source}: {count} files, {total // 1024**2} MiB: more than a submission "
+            f"may hold ({MAX_FILES} files, {MAX_TOTAL_BYTES // 1024**2} MiB). Remove "
+            "data sets and checkpoints and submit only the code and notebooks."
+        )
+
+
+def _read_zip(source: Path) -> dict[tuple[str, ...], bytes]:
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionError(
+            f"{source}: not a readable zip file ({exc}). Re-create the zip and submit again."
+        ) from None
+    files: dict[tuple[str, ...], bytes] = {}
+    with archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        _check_sizes(len(infos), sum(i.file_size for i in infos), source)
+        for info in infos:
+            path = PurePosixPath(info.filename.replace("\\", "/"))
+            if path.is_absolute() or ".." in path.parts:
+                raise SubmissionError(
+                    f"{source}: the zip entry {info.filename!r} points outside the "
+                    "archive's folder (a 'zip slip'); the submission was not unpacked. "
+                    "Re-create the zip from your assignment folder."
+                )
+            if stat.S_ISLNK(info.external_attr >> 16):
+                continue  # a symlink in the zip is never followed
+            if _wanted(path.parts):
+                if info.file_size > MAX_FILE_BYTES:
+                    raise SubmissionError(f"{source}: {info.filename} is too large to grade")
+                try:
+                    files[path.parts] = archive.read(info)
+                except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+                    raise SubmissionError(
+                        f"{source}: {info.filename} cannot be read from the zip ({exc})."
+                    ) from None
+    return files
+
+
+def _read_folder(source: Path) -> dict[tuple[str, ...], bytes]:
+    files: dict[tuple[str, ...], bytes] = {}
+    paths = [p for p in source.rglob("*") if p.is_file() and not p.is_symlink()]
+    paths = [p for p in paths if _wanted(p.relative_to(source).parts)]
+    _check_sizes(len(paths), sum(p.stat().st_size for p in paths), source)
+    for path in paths:
+        if any(parent.is_symlink() for parent in path.relative_to(source).parents):
+            continue
+        try:
+            files[path.relative_to(source).parts] = path.read_bytes()
+        except OSError as exc:
+            raise SubmissionError(f"{path}: cannot be read ({exc.strerror}).") from None
+    return files
+
+
+def open_submission(path: Path, staging: Path) -> Submission:
+    """Stage the submission at ``path`` into the empty folder ``staging``."""
+    source = Path(path)
+    if not source.exists():
+        raise SubmissionError(
+            f"{source}: no such file or folder. Give the path of a submission zip "
+            "or of a folder holding cs231n/."
+        )
+    if source.is_dir():
+        files = _read_folder(source)
+    elif zipfile.is_zipfile(source):
+        files = _read_zip(source)
+    else:
+        raise SubmissionError(
+            f"{source}: neither a folder nor a zip file. Submit the zip made from "
+            "your assignment folder, or the folder itself."
+        )
+    if not files:
+        raise SubmissionError(
+            f"{source}: holds no .py files or notebooks. Submit the assignment "
+            "folder with its cs231n/ package."
+        )
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        return _stage(files, staging, source)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
