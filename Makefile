@@ -18,12 +18,13 @@ OUT ?= out
 
 # Re-installs when the dependencies change; constraints.txt pins every version.
 $(STAMP): pyproject.toml constraints.txt
+	@sh tools/system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@
 
 grade: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider -q tests/reference --impl=$(SUBMISSION)
+	$(PY) -m grader grade $(SUBMISSION) --out $(OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

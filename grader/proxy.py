@@ -63,7 +63,7 @@ class StudentProxy:
     """Calls into one submission's code, in a sandbox."""
 
     root: Path
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = field(default_factory=Limits.from_env)
     isolation: str = field(default_factory=isolation_level)
     events: list[str] = field(default_factory=list)
     outputs: list[tuple[str, int]] = field(default_factory=list)

@@ -55,6 +55,12 @@ class Limits:
     call_seconds: float = 10.0
     start_seconds: float = 20.0
 
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Defaults, with GRADER_CALL_SECONDS overriding the per-call deadline."""
+        seconds = os.environ.get("GRADER_CALL_SECONDS")
+        return cls(call_seconds=float(seconds)) if seconds else cls()
+
 
 class WorkerError(Exception):
     """The worker crashed, exited, hung or sent something unreadable."""

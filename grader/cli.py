@@ -1,0 +1,89 @@
+"""Command line: parses, then delegates. ``python -m grader --help``.
+
+Exit codes: 0 grading completed (whatever the score); 2 usage error (bad
+option or missing path); 3 the submission could not be read at all (not a
+zip, no cs231n/ package, unsafe archive); the report says why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import SubmissionError
+
+EXIT_OK, EXIT_USAGE, EXIT_SUBMISSION = 0, 2, 3
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .grade import grade
+    from .render import terminal
+
+    path = Path(args.submission)
+    if not path.exists():
+        print(f"error: {path}: no such file or folder. Give the path of a submission zip "
+              "or of a folder holding cs231n/.", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    try:
+        report = grade(path, keyword=args.k)
+    except SubmissionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SUBMISSION
+    print(terminal.render(report))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        _write_atomic(out / "report.json", report.to_json() + "\n")
+        print(f"Report: {out / 'report.json'}")
+    return EXIT_OK
+
+
+def cmd_misconceptions(args: argparse.Namespace) -> int:
+    from .registry import MISCONCEPTIONS, load_all
+
+    load_all()
+    for m in sorted(MISCONCEPTIONS.values(), key=lambda m: m.code):
+        print(f"{m.code}: {m.title}")
+        print(f"    {m.explanation}")
+        print(f"    hint: {m.hint}")
+        print(f"    shown by: {', '.join(m.checks)}")
+    return EXIT_OK
+
+
+def cmd_checks(args: argparse.Namespace) -> int:
+    from .registry import CHECKS, load_all
+
+    load_all()
+    for spec in CHECKS.values():
+        visibility = "public" if spec.public else "hidden"
+        print(f"{spec.id:40} {spec.points:4g} pts  {visibility:6}  {spec.title}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("grade", help="grade one submission")
+    g.add_argument("submission", help="a submission zip, or a folder holding cs231n/")
+    g.add_argument("--out", help="write report.json into this folder")
+    g.add_argument("-k", help="only the checks whose names match this pytest expression")
+    g.set_defaults(run=cmd_grade)
+    sub.add_parser("misconceptions", help="list the diagnosable mistakes").set_defaults(
+        run=cmd_misconceptions
+    )
+    sub.add_parser("checks", help="list the checks with points").set_defaults(run=cmd_checks)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.run(args)
+    return code

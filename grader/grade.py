@@ -1,0 +1,74 @@
+"""Grade one submission: stage it, run the checks in-process (the student's
+code runs only in the sandboxed worker), and gather a ``GradeReport``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from .plugin import PROXY, RESULTS, STAGED
+from .report import CheckResult, GradeReport
+from .submission import Submission, open_submission
+
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+
+
+class _Session:
+    """Hands the staged submission to the plugin and keeps the config."""
+
+    def __init__(self, submission: Submission) -> None:
+        self.submission = submission
+        self.config: pytest.Config | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[STAGED] = self.submission
+        self.config = config
+
+
+def grade(path: Path, *, keyword: str | None = None) -> GradeReport:
+    """Grade the submission at ``path`` (a folder holding cs231n/, or a zip).
+
+    Raises ``SubmissionError`` when the submission cannot be read at all.
+    """
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
+        submission = open_submission(Path(path), Path(tmp) / "submission")
+        session = _Session(submission)
+        args = [str(CHECKS_DIR), "-p", "no:terminal", "-p", "no:cacheprovider"]
+        if keyword:
+            args += ["-k", keyword]
+        with (
+            open(os.devnull, "w") as devnull,
+            contextlib.redirect_stdout(devnull),
+            contextlib.redirect_stderr(devnull),
+        ):
+            pytest.main(args, plugins=[session])
+        assert session.config is not None
+        found: list[CheckResult] = session.config.stash.get(RESULTS, [])
+        results = tuple(found)
+        proxy = session.config.stash.get(PROXY, None)
+        isolation = proxy.isolation if proxy else "none"
+        events = tuple(proxy.events) if proxy else ()
+        output, output_bytes = proxy.printed() if proxy else ("", 0)
+    warnings = list(submission.warnings)
+    if isolation != "bwrap":
+        warnings.append(
+            "isolation: bubblewrap was not available, so the student's code ran as a plain "
+            "process with resource limits only (no network or file-system isolation)"
+        )
+    return GradeReport(
+        submission=str(path),
+        profile="2018+",
+        isolation=isolation,
+        checks=results,
+        seconds=round(time.perf_counter() - start, 3),
+        warnings=tuple(warnings),
+        events=events,
+        output=output,
+        output_bytes=output_bytes,
+    )

@@ -1,0 +1,1 @@
+"""Renderers: each reads a GradeReport and never recomputes a grade."""

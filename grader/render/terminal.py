@@ -1,0 +1,29 @@
+"""The grade as text for a terminal."""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..report import GradeReport
+
+MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "skipped": "SKIP"}
+
+
+def render(report: GradeReport) -> str:
+    lines = [f"Grade of {report.submission}", ""]
+    for c in report.checks:
+        lines.append(f"  {MARKS[c.outcome]} {c.points:4g}/{c.max_points:<3g} {c.id}: {c.title}")
+        if c.message:
+            lines += textwrap.wrap(c.message, 96, initial_indent=" " * 8, subsequent_indent=" " * 8)
+        for d in c.diagnoses:
+            lines.append(f"        likely cause [{d.code}]: {d.title}")
+            lines += textwrap.wrap(
+                f"hint: {d.hint}", 96, initial_indent=" " * 10, subsequent_indent=" " * 16
+            )
+    lines += ["", f"Score: {report.score:g} / {report.max_score:g}"]
+    lines.append(f"Isolation: {report.isolation}; graded in {report.seconds:.2f} s")
+    for warning in report.warnings:
+        lines.append(f"Warning: {warning}")
+    for event in report.events:
+        lines.append(f"Contained: {event}")
+    return "\n".join(lines)
