@@ -4,13 +4,14 @@ or a submission (a folder holding ``cs231n/``, or a zip of one)."""
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from grader import load_cs231n, reference_root, template_root
+from grader.errors import SubmissionError
+from grader.submission import open_submission
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,15 +27,10 @@ def _impl_root(value: str, tmp_dir: Path) -> Path:
         return reference_root()
     if value == "template":
         return template_root()
-    path = Path(value)
-    if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            archive.extractall(tmp_dir)
-        path = tmp_dir
-    found = sorted(p.parent for p in path.rglob("cs231n/__init__.py"))
-    if not found:
-        raise pytest.UsageError(f"--impl={value}: no cs231n/ package found there")
-    return found[0].parent
+    try:
+        return open_submission(Path(value), tmp_dir / "submission").root
+    except SubmissionError as exc:
+        raise pytest.UsageError(f"--impl={value}: {exc}") from None
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,7 @@ breaks."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,8 @@ from grader import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "examples"))
 import build_submissions
+
+from tests.reference_run import run_reference_tests
 
 SUBMISSIONS = REPO_ROOT / "examples" / "submissions"
 
@@ -52,21 +52,8 @@ def test_every_example_has_an_expectation() -> None:
 
 
 def failing_tests(submission: Path, tmp_path: Path) -> set[str]:
-    report = tmp_path / "junit.xml"
-    subprocess.run(
-        [
-            sys.executable, "-m", "pytest", "tests/reference", f"--impl={submission}",
-            "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=False,
-    )  # fmt: skip
-    failed = set()
-    for case in ET.parse(report).getroot().iter("testcase"):
-        if any(child.tag in ("failure", "error") for child in case):
-            failed.add(str(case.get("name")).split("[")[0])
-    return failed
+    outcomes = run_reference_tests(str(submission), tmp_path)
+    return {name.split("::")[-1].split("[")[0] for name, failed in outcomes.items() if failed}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_FAILURES))
