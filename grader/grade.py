@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .plugin import PROXY, RESULTS, STAGED
-from .report import CheckResult, GradeReport
+from .plugin import STAGED, collect_report
+from .report import GradeReport
 from .submission import Submission, open_submission
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
@@ -49,26 +49,4 @@ def grade(path: Path, *, keyword: str | None = None) -> GradeReport:
         ):
             pytest.main(args, plugins=[session])
         assert session.config is not None
-        found: list[CheckResult] = session.config.stash.get(RESULTS, [])
-        results = tuple(found)
-        proxy = session.config.stash.get(PROXY, None)
-        isolation = proxy.isolation if proxy else "none"
-        events = tuple(proxy.events) if proxy else ()
-        output, output_bytes = proxy.printed() if proxy else ("", 0)
-    warnings = list(submission.warnings)
-    if isolation != "bwrap":
-        warnings.append(
-            "isolation: bubblewrap was not available, so the student's code ran as a plain "
-            "process with resource limits only (no network or file-system isolation)"
-        )
-    return GradeReport(
-        submission=str(path),
-        profile="2018+",
-        isolation=isolation,
-        checks=results,
-        seconds=round(time.perf_counter() - start, 3),
-        warnings=tuple(warnings),
-        events=events,
-        output=output,
-        output_bytes=output_bytes,
-    )
+        return collect_report(session.config, str(path), time.perf_counter() - start)

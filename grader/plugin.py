@@ -9,6 +9,7 @@ command line, and ``grader.grade`` runs the same suite in-process.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,14 @@ import pytest
 from .errors import SubmissionError
 from .proxy import StudentError, StudentProxy
 from .registry import CHECKS, Evidence, diagnose
-from .report import CheckResult, Diagnosis, Outcome
+from .render import terminal
+from .report import CheckResult, Diagnosis, GradeReport, Outcome
 from .submission import Submission, open_submission
 
 STAGED = pytest.StashKey[Submission]()
 RESULTS = pytest.StashKey[list[CheckResult]]()
 PROXY = pytest.StashKey[StudentProxy]()
+STARTED = pytest.StashKey[float]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,6 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "grader_check(id): a gradable check (see grader.registry)")
     config.stash[RESULTS] = []
+    config.stash[STARTED] = time.perf_counter()
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +52,11 @@ def submission(request: pytest.FixtureRequest) -> Iterator[Submission]:
         raise pytest.UsageError("pass --submission=PATH: a folder holding cs231n/, or a zip")
     with tempfile.TemporaryDirectory(prefix="grader-sub-") as tmp:
         try:
-            yield open_submission(Path(path), Path(tmp) / "submission")
+            staged = open_submission(Path(path), Path(tmp) / "submission")
         except SubmissionError as exc:
             raise pytest.UsageError(str(exc)) from None
+        config.stash[STAGED] = staged
+        yield staged
 
 
 @pytest.fixture(scope="session")
@@ -127,15 +133,37 @@ def pytest_runtest_makereport(
     return report
 
 
+def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeReport:
+    """The GradeReport of the run that config belongs to."""
+    found: list[CheckResult] = config.stash.get(RESULTS, [])
+    proxy = config.stash.get(PROXY, None)
+    staged = config.stash.get(STAGED, None)
+    isolation = proxy.isolation if proxy else "none"
+    output, output_bytes = proxy.printed() if proxy else ("", 0)
+    warnings = list(staged.warnings) if staged else []
+    if isolation != "bwrap":
+        warnings.append(
+            "isolation: bubblewrap was not available, so the student's code ran as a plain "
+            "process with resource limits only (no network or file-system isolation)"
+        )
+    return GradeReport(
+        submission=label,
+        profile="2018+",
+        isolation=isolation,
+        checks=tuple(found),
+        seconds=round(seconds, 3),
+        warnings=tuple(warnings),
+        events=tuple(proxy.events) if proxy else (),
+        output=output,
+        output_bytes=output_bytes,
+    )
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    results = config.stash.get(RESULTS, [])
-    if not results or STAGED in config.stash:
+    """With ``pytest grader --submission=PATH``: the grade after pytest's own report."""
+    if not config.stash.get(RESULTS, []):
         return
+    label = str(config.getoption("--submission"))
+    report = collect_report(config, label, time.perf_counter() - config.stash[STARTED])
     terminalreporter.section("grade")
-    for r in results:
-        terminalreporter.write_line(f"{r.points:5.1f}/{r.max_points:<4.1f} {r.outcome:7} {r.id}")
-        for d in r.diagnoses:
-            terminalreporter.write_line(f"              {d.code}: {d.title}")
-    total = sum(r.points for r in results)
-    maximum = sum(r.max_points for r in results if r.outcome != "skipped")
-    terminalreporter.write_line(f"score {total:g} / {maximum:g}")
+    terminalreporter.write_line(terminal.render(report))

@@ -69,6 +69,11 @@ class ForwardRun:
         return scales.size > 0 and bool(np.allclose(scales, value, rtol=1e-5, atol=0))
 
 
+def _mask_of(cache: Any) -> Any:
+    """The mask of a (dropout_param, mask) cache, or the cache itself if it is not one."""
+    return cache[1] if isinstance(cache, tuple) and len(cache) == 2 else cache
+
+
 def _run_forward(student: StudentProxy, p: float, rng: np.random.Generator) -> ForwardRun:
     x = 10.0 + rng.normal(size=SHAPE)
     seed = int(rng.integers(1, 2**31 - 1))
@@ -78,13 +83,11 @@ def _run_forward(student: StudentProxy, p: float, rng: np.random.Generator) -> F
     )
     out, cache = validate.pair(value, "dropout_forward")
     out = validate.array(out, "dropout_forward's output in train mode", x.shape)
-    mask = cache[1] if isinstance(cache, tuple) and len(cache) == 2 else cache
+    mask = _mask_of(cache)
     test_value = student.call(call, x, {"p": p, "mode": "test"})
     test_out, test_cache = validate.pair(test_value, "dropout_forward in test mode")
     test_out = validate.array(test_out, "dropout_forward's output in test mode", x.shape)
-    test_mask = (
-        test_cache[1] if isinstance(test_cache, tuple) and len(test_cache) == 2 else test_cache
-    )
+    test_mask = _mask_of(test_cache)
 
     def train(seed_value: int | None) -> np.ndarray:
         param: dict[str, Any] = {"p": p, "mode": "train"}

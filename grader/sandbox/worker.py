@@ -76,7 +76,6 @@ def _error(exc):
 
 class Worker:
     def __init__(self):
-        self.package = None
         self.handles = {}
 
     def resolve(self, target):
