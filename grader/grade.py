@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .plugin import STAGED, collect_report
+from .plugin import SEED, STAGED, collect_report
 from .report import GradeReport
 from .submission import Submission, open_submission
 
@@ -21,24 +21,31 @@ CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 class _Session:
     """Hands the staged submission to the plugin and keeps the config."""
 
-    def __init__(self, submission: Submission) -> None:
+    def __init__(self, submission: Submission, seed: int | None) -> None:
         self.submission = submission
+        self.seed = seed
         self.config: pytest.Config | None = None
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[STAGED] = self.submission
+        if self.seed is not None:
+            config.stash[SEED] = self.seed
         self.config = config
 
 
-def grade(path: Path, *, keyword: str | None = None) -> GradeReport:
+def grade(path: Path, *, keyword: str | None = None, seed: int | None = None) -> GradeReport:
     """Grade the submission at ``path`` (a folder holding cs231n/, or a zip).
+
+    ``seed`` fixes the checks' random inputs (default: $GRADER_SEED, else
+    fresh); the report records the seed used.
 
     Raises ``SubmissionError`` when the submission cannot be read at all.
     """
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         submission = open_submission(Path(path), Path(tmp) / "submission")
-        session = _Session(submission)
+        session = _Session(submission, seed)
         args = [str(CHECKS_DIR), "-p", "no:terminal", "-p", "no:cacheprovider"]
         if keyword:
             args += ["-k", keyword]

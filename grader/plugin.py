@@ -8,12 +8,16 @@ command line, and ``grader.grade`` runs the same suite in-process.
 
 from __future__ import annotations
 
+import os
+import secrets
 import tempfile
 import time
-from collections.abc import Generator, Iterator
+import zlib
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from .errors import SubmissionError
@@ -27,17 +31,54 @@ STAGED = pytest.StashKey[Submission]()
 RESULTS = pytest.StashKey[list[CheckResult]]()
 PROXY = pytest.StashKey[StudentProxy]()
 STARTED = pytest.StashKey[float]()
+SEED = pytest.StashKey[int]()
+
+#: Makes the random generator of one probe, by probe name.
+RngFactory = Callable[[str], np.random.Generator]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grader")
     group.addoption("--submission", help="the submission to grade: a folder with cs231n/, or a zip")
+    group.addoption(
+        "--grader-seed",
+        type=int,
+        help="seed of the checks' random inputs (default: $GRADER_SEED, else fresh); "
+        "the report records the seed so a grade can be reproduced",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "grader_check(id): a gradable check (see grader.registry)")
     config.stash[RESULTS] = []
     config.stash[STARTED] = time.perf_counter()
+    if SEED not in config.stash:
+        config.stash[SEED] = _seed(config)
+
+
+def _seed(config: pytest.Config) -> int:
+    given = config.getoption("--grader-seed", None)
+    if given is not None:
+        return int(given)
+    env = os.environ.get("GRADER_SEED", "").strip()
+    if env:
+        try:
+            return int(env)
+        except ValueError:
+            raise pytest.UsageError(f"GRADER_SEED={env!r} is not an integer") from None
+    return secrets.randbits(32)
+
+
+@pytest.fixture(scope="session")
+def rng_for(request: pytest.FixtureRequest) -> RngFactory:
+    """rng_for("probe name") -> a generator seeded by the run's seed and the name,
+    so a probe draws the same inputs whichever checks are selected."""
+    seed = request.config.stash[SEED]
+
+    def make(name: str) -> np.random.Generator:
+        return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+    return make
 
 
 @pytest.fixture(scope="session")
@@ -156,6 +197,7 @@ def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeRe
         events=tuple(proxy.events) if proxy else (),
         output=output,
         output_bytes=output_bytes,
+        seed=config.stash.get(SEED, None),
     )
 
 

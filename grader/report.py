@@ -51,6 +51,7 @@ class GradeReport:
     events: tuple[str, ...] = ()
     output: str = ""
     output_bytes: int = 0
+    seed: int | None = None
     schema_version: int = SCHEMA_VERSION
     grader_version: str = field(default="0.1.0")
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.plugin import RngFactory
 from grader.proxy import StudentProxy
 from grader.registry import Evidence, check, misconception
 
@@ -113,8 +114,10 @@ def _run_forward(student: StudentProxy, p: float, rng: np.random.Generator) -> F
 
 
 @pytest.fixture(scope="session")
-def forward_probe(student: StudentProxy, evidence: Evidence) -> dict[float, ForwardRun]:
-    rng = np.random.default_rng()
+def forward_probe(
+    student: StudentProxy, evidence: Evidence, rng_for: RngFactory
+) -> dict[float, ForwardRun]:
+    rng = rng_for("forward_probe")
     runs = {p: _run_forward(student, p, rng) for p in KEEPS}
     evidence["dropout_forward"] = runs
     return runs
@@ -240,8 +243,8 @@ class BackwardRun:
 
 
 @pytest.fixture(scope="session")
-def backward_probe(student: StudentProxy, evidence: Evidence) -> BackwardRun:
-    rng = np.random.default_rng()
+def backward_probe(student: StudentProxy, evidence: Evidence, rng_for: RngFactory) -> BackwardRun:
+    rng = rng_for("backward_probe")
     p = 0.6
     x = 10.0 + rng.normal(size=(50, 40))
     dout = rng.normal(size=x.shape)

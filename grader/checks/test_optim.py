@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from grader import load_cs231n, reference_root
+from grader.plugin import RngFactory
 from grader.proxy import StudentProxy
 from grader.registry import Evidence, check, misconception
 
@@ -56,9 +57,11 @@ def _start_config(rule: str, rng: np.random.Generator) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def optim_probe(student: StudentProxy, evidence: Evidence) -> dict[str, dict[str, Any]]:
+def optim_probe(
+    student: StudentProxy, evidence: Evidence, rng_for: RngFactory
+) -> dict[str, dict[str, Any]]:
     """Per rule: one step from a given state, and a 5-step run from a fresh one."""
-    rng = np.random.default_rng()
+    rng = rng_for("optim_probe")
     probe: dict[str, dict[str, Any]] = {}
     for rule in RULES:
         w, dw = rng.normal(size=SHAPE), rng.normal(size=SHAPE)
