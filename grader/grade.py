@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .plugin import SEED, STAGED, collect_report
+from . import profiles
+from .plugin import PROFILE_GIVEN, SEED, STAGED, collect_report
 from .report import GradeReport
 from .submission import Submission, open_submission
 
@@ -21,9 +22,10 @@ CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 class _Session:
     """Hands the staged submission to the plugin and keeps the config."""
 
-    def __init__(self, submission: Submission, seed: int | None) -> None:
+    def __init__(self, submission: Submission, seed: int | None, profile: str | None) -> None:
         self.submission = submission
         self.seed = seed
+        self.profile = profile
         self.config: pytest.Config | None = None
 
     @pytest.hookimpl(tryfirst=True)
@@ -31,21 +33,33 @@ class _Session:
         config.stash[STAGED] = self.submission
         if self.seed is not None:
             config.stash[SEED] = self.seed
+        if self.profile is not None:
+            config.stash[PROFILE_GIVEN] = self.profile
         self.config = config
 
 
-def grade(path: Path, *, keyword: str | None = None, seed: int | None = None) -> GradeReport:
+def grade(
+    path: Path,
+    *,
+    keyword: str | None = None,
+    seed: int | None = None,
+    profile: str | None = None,
+) -> GradeReport:
     """Grade the submission at ``path`` (a folder holding cs231n/, or a zip).
 
     ``seed`` fixes the checks' random inputs (default: $GRADER_SEED, else
-    fresh); the report records the seed used.
+    fresh); the report records the seed used. ``profile`` names the course
+    year's conventions (see grader.profiles); by default it is detected.
+    Raises ``UsageError`` for an unknown profile.
 
     Raises ``SubmissionError`` when the submission cannot be read at all.
     """
+    if profile is not None:
+        profiles.get(profile)  # an unknown name fails before any work
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         submission = open_submission(Path(path), Path(tmp) / "submission")
-        session = _Session(submission, seed)
+        session = _Session(submission, seed, profile)
         args = [str(CHECKS_DIR), "-p", "no:terminal", "-p", "no:cacheprovider"]
         if keyword:
             args += ["-k", keyword]

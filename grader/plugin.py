@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from .errors import SubmissionError
+from . import profiles
+from .errors import SubmissionError, UsageError
+from .profiles import Detection, Profile
 from .proxy import StudentError, StudentProxy
 from .registry import CHECKS, Evidence, diagnose
 from .render import terminal
@@ -32,6 +34,8 @@ RESULTS = pytest.StashKey[list[CheckResult]]()
 PROXY = pytest.StashKey[StudentProxy]()
 STARTED = pytest.StashKey[float]()
 SEED = pytest.StashKey[int]()
+PROFILE = pytest.StashKey[Detection]()
+PROFILE_GIVEN = pytest.StashKey[str]()
 
 #: Makes the random generator of one probe, by probe name.
 RngFactory = Callable[[str], np.random.Generator]
@@ -45,6 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         help="seed of the checks' random inputs (default: $GRADER_SEED, else fresh); "
         "the report records the seed so a grade can be reproduced",
+    )
+    group.addoption(
+        "--profile",
+        choices=sorted(profiles.PROFILES),
+        help="the course year's conventions to grade by (default: detected from the code)",
     )
 
 
@@ -67,6 +76,32 @@ def _seed(config: pytest.Config) -> int:
         except ValueError:
             raise pytest.UsageError(f"GRADER_SEED={env!r} is not an integer") from None
     return secrets.randbits(32)
+
+
+def resolve_profile(config: pytest.Config) -> Detection | None:
+    """The profile the run grades by: given, else detected from the staged code."""
+    if PROFILE in config.stash:
+        return config.stash[PROFILE]
+    given = config.stash.get(PROFILE_GIVEN, None) or config.getoption("--profile", None)
+    if given:
+        try:
+            detection = Detection(profiles.get(given), "given with --profile")
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    elif STAGED in config.stash:
+        detection = profiles.detect(config.stash[STAGED].root)
+    else:
+        return None
+    config.stash[PROFILE] = detection
+    return detection
+
+
+@pytest.fixture(scope="session")
+def profile(request: pytest.FixtureRequest, submission: Submission) -> Profile:
+    """The course year's conventions this submission is graded by."""
+    detection = resolve_profile(request.config)
+    assert detection is not None
+    return detection.profile
 
 
 @pytest.fixture(scope="session")
@@ -182,6 +217,9 @@ def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeRe
     isolation = proxy.isolation if proxy else "none"
     output, output_bytes = proxy.printed() if proxy else ("", 0)
     warnings = list(staged.warnings) if staged else []
+    detection = resolve_profile(config)
+    if detection is not None:
+        warnings += detection.warnings
     if isolation != "bwrap":
         warnings.append(
             "isolation: bubblewrap was not available, so the student's code ran as a plain "
@@ -189,7 +227,8 @@ def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeRe
         )
     return GradeReport(
         submission=label,
-        profile="2018+",
+        profile=detection.profile.name if detection else "unknown",
+        profile_reason=detection.reason if detection else "",
         isolation=isolation,
         checks=tuple(found),
         seconds=round(seconds, 3),

@@ -52,6 +52,7 @@ class GradeReport:
     output: str = ""
     output_bytes: int = 0
     seed: int | None = None
+    profile_reason: str = ""
     schema_version: int = SCHEMA_VERSION
     grader_version: str = field(default="0.1.0")
 

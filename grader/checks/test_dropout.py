@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from grader.plugin import RngFactory
+from grader.profiles import Profile
 from grader.proxy import StudentProxy
 from grader.registry import Evidence, check, misconception
 
@@ -34,7 +35,8 @@ SIGMAS = 6.0
 class ForwardRun:
     """What the student's dropout_forward did at one keep probability."""
 
-    p: float
+    p: float  # the probability of keeping a unit
+    p_arg: float  # what dropout_param['p'] was: p, or 1 - p where p means dropping
     x: np.ndarray
     out: np.ndarray
     mask: Any
@@ -45,6 +47,13 @@ class ForwardRun:
     same_seed: tuple[np.ndarray, np.ndarray]
     other_seed: np.ndarray
     unseeded: tuple[np.ndarray, np.ndarray]
+
+    @property
+    def label(self) -> str:
+        """How a message names the setting, in the submission's own convention."""
+        if self.p_arg == self.p:
+            return f"p = {self.p}"
+        return f"p = {self.p_arg:g} (drop probability; keep probability {self.p:g})"
 
     @property
     def n(self) -> int:
@@ -75,23 +84,26 @@ def _mask_of(cache: Any) -> Any:
     return cache[1] if isinstance(cache, tuple) and len(cache) == 2 else cache
 
 
-def _run_forward(student: StudentProxy, p: float, rng: np.random.Generator) -> ForwardRun:
+def _run_forward(
+    student: StudentProxy, p: float, rng: np.random.Generator, profile: Profile
+) -> ForwardRun:
+    p_arg = profile.p_for(p)
     x = 10.0 + rng.normal(size=SHAPE)
     seed = int(rng.integers(1, 2**31 - 1))
     call = "layers.dropout_forward"
     value, (args, _) = student.call(
-        call, x, {"p": p, "mode": "train", "seed": seed}, return_args=True
+        call, x, {"p": p_arg, "mode": "train", "seed": seed}, return_args=True
     )
     out, cache = validate.pair(value, "dropout_forward")
     out = validate.array(out, "dropout_forward's output in train mode", x.shape)
     mask = _mask_of(cache)
-    test_value = student.call(call, x, {"p": p, "mode": "test"})
+    test_value = student.call(call, x, {"p": p_arg, "mode": "test"})
     test_out, test_cache = validate.pair(test_value, "dropout_forward in test mode")
     test_out = validate.array(test_out, "dropout_forward's output in test mode", x.shape)
     test_mask = _mask_of(test_cache)
 
     def train(seed_value: int | None) -> np.ndarray:
-        param: dict[str, Any] = {"p": p, "mode": "train"}
+        param: dict[str, Any] = {"p": p_arg, "mode": "train"}
         if seed_value is not None:
             param["seed"] = seed_value
         small = np.full((40, 50), 10.0)
@@ -100,6 +112,7 @@ def _run_forward(student: StudentProxy, p: float, rng: np.random.Generator) -> F
 
     return ForwardRun(
         p=p,
+        p_arg=p_arg,
         x=x,
         out=out,
         mask=mask,
@@ -115,10 +128,11 @@ def _run_forward(student: StudentProxy, p: float, rng: np.random.Generator) -> F
 
 @pytest.fixture(scope="session")
 def forward_probe(
-    student: StudentProxy, evidence: Evidence, rng_for: RngFactory
+    student: StudentProxy, evidence: Evidence, rng_for: RngFactory, profile: Profile
 ) -> dict[float, ForwardRun]:
     rng = rng_for("forward_probe")
-    runs = {p: _run_forward(student, p, rng) for p in KEEPS}
+    evidence["profile"] = profile
+    runs = {p: _run_forward(student, p, rng, profile) for p in KEEPS}
     evidence["dropout_forward"] = runs
     return runs
 
@@ -142,7 +156,7 @@ def test_forward_api(forward_probe: dict[float, ForwardRun]) -> None:
 def test_forward_keep_fraction(forward_probe: dict[float, ForwardRun]) -> None:
     for p, run in forward_probe.items():
         assert run.fraction_band(1 - p), (
-            f"with p = {p} about {1 - p:.0%} of the units should be dropped (set to 0); "
+            f"with {run.label} about {1 - p:.0%} of the units should be dropped (set to 0); "
             f"your layer dropped {run.zero_fraction:.1%}"
         )
 
@@ -151,9 +165,10 @@ def test_forward_keep_fraction(forward_probe: dict[float, ForwardRun]) -> None:
 def test_forward_scaling(forward_probe: dict[float, ForwardRun]) -> None:
     for p, run in forward_probe.items():
         scales = run.kept_scales
-        assert scales.size, f"with p = {p} your layer dropped every unit"
+        assert scales.size, f"with {run.label} your layer dropped every unit"
         assert run.scales_are(1 / p), (
-            f"with p = {p} each kept unit should be multiplied by 1/p = {1 / p:.4g}; "
+            f"with {run.label} each kept unit should be divided by the keep probability, "
+            f"i.e. multiplied by {1 / p:.4g}; "
             f"yours were multiplied by values from {scales.min():.4g} to {scales.max():.4g}"
         )
 
@@ -166,7 +181,7 @@ def test_forward_mean(forward_probe: dict[float, ForwardRun]) -> None:
         # out_i = x_i B_i / p, B_i ~ Bernoulli(p): mean x_i, variance x_i^2 (1 - p) / p.
         sd = math.sqrt(float(np.sum(run.x**2)) * (1 - p) / p) / run.n
         assert abs(run.out.mean() - run.x.mean()) <= SIGMAS * sd, (
-            f"with p = {p} the mean of the output should equal the mean of the input "
+            f"with {run.label} the mean of the output should equal the mean of the input "
             f"({run.x.mean():.4f}); yours is {run.out.mean():.4f}"
         )
 
@@ -175,9 +190,9 @@ def test_forward_mean(forward_probe: dict[float, ForwardRun]) -> None:
     "dropout_forward.test_identity", points=2, title="test mode passes the input through unchanged"
 )
 def test_forward_test_mode(forward_probe: dict[float, ForwardRun]) -> None:
-    for p, run in forward_probe.items():
+    for run in forward_probe.values():
         assert np.array_equal(run.test_out, run.x), (
-            f"with p = {p} in test mode the output should equal the input; "
+            f"with {run.label} in test mode the output should equal the input; "
             f"{np.mean(run.test_out != run.x):.1%} of your outputs differ from it"
         )
 
@@ -188,11 +203,11 @@ def test_forward_test_mode(forward_probe: dict[float, ForwardRun]) -> None:
     title="each unit and each call gets its own random draw",
 )
 def test_forward_independent(forward_probe: dict[float, ForwardRun]) -> None:
-    for p, run in forward_probe.items():
+    for run in forward_probe.values():
         rows = {row.tobytes() for row in (run.out == 0)}
         # 500 independent rows of 500 draws: two equal rows have probability < 1e-60.
         assert len(rows) == run.out.shape[0], (
-            f"with p = {p} several examples of the batch were dropped at exactly the same "
+            f"with {run.label} several examples of the batch were dropped at exactly the same "
             "units: draw the mask for the whole input, not for one example"
         )
         first, second = run.unseeded
@@ -221,11 +236,11 @@ def test_forward_seed(forward_probe: dict[float, ForwardRun]) -> None:
     "dropout_forward.no_side_effects", points=1, title="dropout_forward leaves its inputs unchanged"
 )
 def test_forward_side_effects(forward_probe: dict[float, ForwardRun]) -> None:
-    for p, run in forward_probe.items():
+    for run in forward_probe.values():
         assert isinstance(run.x_after, np.ndarray) and np.array_equal(run.x_after, run.x), (
             "dropout_forward changed its input x in place; compute the output in a new array"
         )
-        assert isinstance(run.param_after, dict) and run.param_after.get("p") == p, (
+        assert isinstance(run.param_after, dict) and run.param_after.get("p") == run.p_arg, (
             "dropout_forward changed dropout_param['p']"
         )
 
@@ -243,18 +258,20 @@ class BackwardRun:
 
 
 @pytest.fixture(scope="session")
-def backward_probe(student: StudentProxy, evidence: Evidence, rng_for: RngFactory) -> BackwardRun:
+def backward_probe(
+    student: StudentProxy, evidence: Evidence, rng_for: RngFactory, profile: Profile
+) -> BackwardRun:
     rng = rng_for("backward_probe")
     p = 0.6
     x = 10.0 + rng.normal(size=(50, 40))
     dout = rng.normal(size=x.shape)
-    param = {"p": p, "mode": "train", "seed": int(rng.integers(1, 2**31 - 1))}
+    param = {"p": profile.p_for(p), "mode": "train", "seed": int(rng.integers(1, 2**31 - 1))}
     out, cache = validate.pair(student.call("layers.dropout_forward", x, param), "dropout_forward")
     out = validate.array(out, "dropout_forward's output", x.shape)
     dx = validate.array(
         student.call("layers.dropout_backward", dout, cache), "dropout_backward's dx", x.shape
     )
-    test_param = {"p": p, "mode": "test"}
+    test_param = {"p": profile.p_for(p), "mode": "test"}
     _, test_cache = validate.pair(
         student.call("layers.dropout_forward", x, test_param), "dropout_forward"
     )
@@ -317,8 +334,34 @@ def _runs(evidence: Evidence) -> list[ForwardRun]:
     checks=FORWARD_CHECKS,
 )
 def p_as_drop(evidence: Evidence) -> bool:
+    return _p_means(evidence) == "keep" and _convention_swapped(evidence)
+
+
+def _p_means(evidence: Evidence) -> str:
+    profile = evidence.get("profile")
+    return profile.p_means if isinstance(profile, Profile) else "keep"
+
+
+def _convention_swapped(evidence: Evidence) -> bool:
+    """The layer keeps the fraction its convention says it should drop."""
     runs = _runs(evidence)
     return bool(runs) and all(r.fraction_band(r.p) and not r.fraction_band(1 - r.p) for r in runs)
+
+
+@misconception(
+    "DROPOUT_P_AS_KEEP",
+    title="p treated as the probability of keeping a unit (course-2017 convention: it drops)",
+    explanation=(
+        "Your submission follows the 2017 assignment, where p is the probability of "
+        "DROPPING a unit (FullyConnectedNet(dropout=0) means no dropout), but your layer "
+        "keeps a fraction p of the units and drops 1 - p."
+    ),
+    hint="In this convention drop where np.random.rand(*x.shape) < p and divide the kept "
+    "units by 1 - p; or, if you meant the newer convention, say so to the course staff.",
+    checks=FORWARD_CHECKS,
+)
+def p_as_keep(evidence: Evidence) -> bool:
+    return _p_means(evidence) == "drop" and _convention_swapped(evidence)
 
 
 @misconception(
@@ -393,7 +436,14 @@ def mask_distribution(evidence: Evidence) -> bool:
     runs = _runs(evidence)
     if not runs:
         return False
-    normal_draws = all(r.fraction_band(1 - _normal_cdf(r.p)) for r in runs)
+    # randn compared with the p it was given: it keeps Phi(p) (keep convention)
+    # or 1 - Phi(p) (drop convention) of the units.
+    normal_draws = all(
+        r.fraction_band(1 - _normal_cdf(r.p_arg))
+        if r.p_arg == r.p
+        else r.fraction_band(_normal_cdf(r.p_arg))
+        for r in runs
+    )
     spread = all(
         r.kept_scales.size and np.ptp(r.kept_scales) > 1e-3 * np.abs(r.kept_scales).max()
         for r in runs

@@ -1,0 +1,187 @@
+"""Course-year profiles: the conventions a submission was written for.
+
+The assignment changed over the years, and a submission is graded by the
+conventions of the year it was written for:
+
+==============  ==========================  =========================  =======
+profile         ``p`` of dropout_forward    FullyConnectedNet keyword  adagrad
+==============  ==========================  =========================  =======
+course-2017     probability of DROPPING     ``dropout=0`` (0 = off)    no
+course-2018     probability of KEEPING      ``dropout=1`` (1 = off)    no
+course-2019     probability of KEEPING      ``dropout_keep_ratio=1``   no
+template        probability of KEEPING      ``dropout_keep_ratio=1``   yes
+==============  ==========================  =========================  =======
+
+``template`` is this project's own starter code. ``detect`` reads the
+submission's source with ``ast`` (never running it): the keyword of
+``FullyConnectedNet.__init__`` and its default give the year, the docstring
+of ``dropout_forward`` says what ``p`` means, and ``adagrad`` in optim.py
+tells the template from course-2019. When the docstring and the code
+disagree the code wins and the report says so.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    p_means: Literal["keep", "drop"]
+    net_keyword: str
+    has_adagrad: bool
+
+    def p_for(self, keep: float) -> float:
+        """The value of dropout_param['p'] that keeps units with probability ``keep``."""
+        return keep if self.p_means == "keep" else 1.0 - keep
+
+    def net_dropout(self, keep: float) -> dict[str, float]:
+        """The FullyConnectedNet keyword argument for keep probability ``keep``."""
+        return {self.net_keyword: self.p_for(keep)}
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            "course-2017",
+            "p is the drop probability; FullyConnectedNet(dropout=0) means no dropout",
+            "drop",
+            "dropout",
+            False,
+        ),
+        Profile(
+            "course-2018",
+            "p is the keep probability; FullyConnectedNet(dropout=1) means no dropout",
+            "keep",
+            "dropout",
+            False,
+        ),
+        Profile(
+            "course-2019",
+            "p is the keep probability; FullyConnectedNet(dropout_keep_ratio=1)",
+            "keep",
+            "dropout_keep_ratio",
+            False,
+        ),
+        Profile(
+            "template",
+            "this project's starter code: the 2019 conventions, plus adagrad",
+            "keep",
+            "dropout_keep_ratio",
+            True,
+        ),
+    )
+}
+DEFAULT = "template"
+
+
+def get(name: str) -> Profile:
+    """The profile called ``name``; a UsageError lists the valid names."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        valid = ", ".join(PROFILES)
+        raise UsageError(f"unknown profile {name!r}; valid profiles: {valid}") from None
+
+
+@dataclass(frozen=True)
+class Detection:
+    profile: Profile
+    reason: str
+    warnings: tuple[str, ...] = ()
+
+
+def _parse(path: Path) -> ast.Module | None:
+    try:
+        return ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def _net_keyword(tree: ast.Module | None) -> tuple[str, object] | None:
+    """(keyword, default) of FullyConnectedNet.__init__'s dropout argument."""
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == "FullyConnectedNet":
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    args = item.args
+                    positional = args.posonlyargs + args.args
+                    defaults: list[ast.expr | None] = [None] * (
+                        len(positional) - len(args.defaults)
+                    ) + list(args.defaults)
+                    pairs = list(zip(positional, defaults, strict=True))
+                    pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+                    for arg, default in pairs:
+                        if arg.arg in ("dropout_keep_ratio", "dropout"):
+                            value = default.value if isinstance(default, ast.Constant) else None
+                            return arg.arg, value
+    return None
+
+
+def _docstring_p(tree: ast.Module | None) -> Literal["keep", "drop"] | None:
+    """What dropout_forward's docstring says p is, if it says."""
+    if tree is None:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "dropout_forward":
+            text = (ast.get_docstring(node) or "").lower()
+            lines = [line for line in text.splitlines() if re.search(r"\bp\b", line)]
+            joined = " ".join(lines)
+            if re.search(r"\bkeep", joined):
+                return "keep"
+            if re.search(r"\bdrop", joined):
+                return "drop"
+    return None
+
+
+def _defines(tree: ast.Module | None, name: str) -> bool:
+    return tree is not None and any(
+        isinstance(node, ast.FunctionDef) and node.name == name for node in tree.body
+    )
+
+
+def detect(root: Path) -> Detection:
+    """The profile of the submission staged at ``root`` (holding cs231n/)."""
+    package = root / "cs231n"
+    net = _net_keyword(_parse(package / "classifiers" / "fc_net.py"))
+    said = _docstring_p(_parse(package / "layers.py"))
+    adagrad = _defines(_parse(package / "optim.py"), "adagrad")
+    warnings: list[str] = []
+    if net is None:
+        name = "course-2017" if said == "drop" else DEFAULT
+        reason = "FullyConnectedNet has no dropout keyword; " + (
+            "the dropout_forward docstring says p drops units"
+            if said == "drop"
+            else "using the default profile"
+        )
+    elif net[0] == "dropout_keep_ratio":
+        name = "template" if adagrad else "course-2019"
+        reason = "FullyConnectedNet takes dropout_keep_ratio" + (
+            " and optim.py defines adagrad" if adagrad else ""
+        )
+    elif net[1] == 0:
+        name, reason = "course-2017", "FullyConnectedNet takes dropout=0 (0 means no dropout)"
+    else:
+        name, reason = "course-2018", "FullyConnectedNet takes dropout=1 (1 means no dropout)"
+    profile = PROFILES[name]
+    if said is not None and said != profile.p_means and net is not None:
+        warnings.append(
+            f"your dropout_forward docstring says p is the probability of "
+            f"{'keeping' if said == 'keep' else 'dropping'} a unit, but your "
+            f"FullyConnectedNet signature ({net[0]}={net[1]!r}) is that of {name}, where p "
+            f"is the probability of {'keeping' if profile.p_means == 'keep' else 'dropping'} "
+            "it; graded by the signature. If that is wrong, the course staff can regrade with "
+            "--profile."
+        )
+    return Detection(profile, reason, tuple(warnings))
