@@ -12,7 +12,8 @@ A message is one frame::
     n0 + n1 + ... bytes  the raw bytes of the arrays, in order
 
 Inside ``body`` an array is ``{"__nd__": i, "dtype": "float64", "shape": [..]}``
-(its bytes are blob ``i``), a tuple is ``{"__tuple__": [...]}``, and a
+(its bytes are blob ``i``), numpy's scalar type ``np.float32`` is
+``{"__dtype__": "float32"}``, a tuple is ``{"__tuple__": [...]}``, and a
 dictionary is ``{"__dict__": {...}}`` so that no user key can pose as a
 marker. The same module is imported by the worker, which is why it depends
 on numpy and the standard library only.
@@ -35,6 +36,8 @@ DTYPES = frozenset(
         *("float16", "float32", "float64"),
     ]
 )
+#: numpy's scalar types (np.float32, ...) travel by name, e.g. as a dtype argument.
+SCALAR_TYPES = {np.dtype(name).type: name for name in DTYPES}
 MAX_HEADER = 16 * 1024 * 1024
 MAX_MESSAGE = 512 * 1024 * 1024
 MAX_DEPTH = 32
@@ -79,6 +82,8 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
         return value if -(2**63) <= value < 2**64 else float(value)
     if kind is float:
         return value if math.isfinite(value) else {"__float__": repr(value)}
+    if kind is type and value in SCALAR_TYPES:
+        return {"__dtype__": SCALAR_TYPES[value]}
     if isinstance(value, np.generic) and value.dtype.name in DTYPES:
         return _encode(value.item(), blobs, depth)
     if isinstance(value, np.ndarray):
@@ -127,6 +132,8 @@ def _decode(value: Any, blobs: list[bytes], depth: int) -> Any:
         return tuple(_decode(v, blobs, depth + 1) for v in value["__tuple__"])
     if set(value) == {"__dict__"} and type(value["__dict__"]) is dict:
         return {str(k): _decode(v, blobs, depth + 1) for k, v in value["__dict__"].items()}
+    if set(value) == {"__dtype__"} and value["__dtype__"] in DTYPES:
+        return np.dtype(value["__dtype__"]).type
     if set(value) == {"__float__"} and value["__float__"] in ("nan", "inf", "-inf"):
         return float(value["__float__"])
     if set(value) == {"__opaque__", "repr"}:
