@@ -65,6 +65,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SEED] = _seed(config)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Let ``-k`` select by check id (``-k dropout_forward``), not only by test name."""
+    for item in items:
+        marker = item.get_closest_marker("grader_check")
+        if marker is not None:
+            item.extra_keyword_matches.add(marker.kwargs["id"])
+
+
 def _seed(config: pytest.Config) -> int:
     given = config.getoption("--grader-seed", None)
     if given is not None:
