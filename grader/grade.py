@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from . import profiles
-from .plugin import PROFILE_GIVEN, SEED, STAGED, collect_report
+from .plugin import EVIDENCE, ISOLATION, PROFILE_GIVEN, SEED, STAGED, collect_report
+from .registry import Evidence
 from .report import GradeReport
 from .submission import Submission, open_submission
 
@@ -22,8 +23,15 @@ CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 class _Session:
     """Hands the staged submission to the plugin and keeps the config."""
 
-    def __init__(self, submission: Submission, seed: int | None, profile: str | None) -> None:
+    def __init__(
+        self,
+        submission: Submission,
+        seed: int | None,
+        profile: str | None,
+        isolation: str | None = None,
+    ) -> None:
         self.submission = submission
+        self.isolation = isolation
         self.seed = seed
         self.profile = profile
         self.config: pytest.Config | None = None
@@ -35,6 +43,8 @@ class _Session:
             config.stash[SEED] = self.seed
         if self.profile is not None:
             config.stash[PROFILE_GIVEN] = self.profile
+        if self.isolation is not None:
+            config.stash[ISOLATION] = self.isolation
         self.config = config
 
 
@@ -47,19 +57,38 @@ def grade(
 ) -> GradeReport:
     """Grade the submission at ``path`` (a folder holding cs231n/, or a zip).
 
-    ``seed`` fixes the checks' random inputs (default: $GRADER_SEED, else
-    fresh); the report records the seed used. ``profile`` names the course
-    year's conventions (see grader.profiles); by default it is detected.
-    Raises ``UsageError`` for an unknown profile.
+    ``keyword`` selects checks as pytest's ``-k`` does (by name or check
+    id). ``seed`` fixes the checks' random inputs (default: $GRADER_SEED,
+    else fresh); the report records the seed used. ``profile`` names the
+    course year's conventions (see grader.profiles); by default it is
+    detected.
 
-    Raises ``SubmissionError`` when the submission cannot be read at all.
+    Raises ``SubmissionError`` when the submission cannot be read at all,
+    and ``UsageError`` for an unknown profile.
+    """
+    return run(path, keyword=keyword, seed=seed, profile=profile)[0]
+
+
+def run(
+    path: Path,
+    *,
+    keyword: str | None = None,
+    seed: int | None = None,
+    profile: str | None = None,
+    isolation: str | None = None,
+) -> tuple[GradeReport, Evidence]:
+    """``grade``, also returning the evidence the checks gathered.
+
+    ``isolation="none"`` runs the student's code in this process: for
+    benchmarks and soundness runs of trusted code only (see
+    grader/sandbox/inprocess.py).
     """
     if profile is not None:
         profiles.get(profile)  # an unknown name fails before any work
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         submission = open_submission(Path(path), Path(tmp) / "submission")
-        session = _Session(submission, seed, profile)
+        session = _Session(submission, seed, profile, isolation)
         args = [str(CHECKS_DIR), "-p", "no:terminal", "-p", "no:cacheprovider"]
         if keyword:
             args += ["-k", keyword]
@@ -70,4 +99,5 @@ def grade(
         ):
             pytest.main(args, plugins=[session])
         assert session.config is not None
-        return collect_report(session.config, str(path), time.perf_counter() - start)
+        report = collect_report(session.config, str(path), time.perf_counter() - start)
+        return report, session.config.stash.get(EVIDENCE, {})

@@ -36,6 +36,9 @@ STARTED = pytest.StashKey[float]()
 SEED = pytest.StashKey[int]()
 PROFILE = pytest.StashKey[Detection]()
 PROFILE_GIVEN = pytest.StashKey[str]()
+ISOLATION = pytest.StashKey[str]()
+EVIDENCE = pytest.StashKey[Evidence]()
+SETUP_SECONDS = pytest.StashKey[float]()
 
 #: Makes the random generator of one probe, by probe name.
 RngFactory = Callable[[str], np.random.Generator]
@@ -146,16 +149,22 @@ def submission(request: pytest.FixtureRequest) -> Iterator[Submission]:
 @pytest.fixture(scope="session")
 def student(request: pytest.FixtureRequest, submission: Submission) -> Iterator[StudentProxy]:
     """The student's code, behind the sandbox."""
-    proxy = StudentProxy(submission.root)
+    isolation = request.config.stash.get(ISOLATION, None)
+    if isolation is not None:
+        proxy = StudentProxy(submission.root, isolation=isolation)
+    else:
+        proxy = StudentProxy(submission.root)
     request.config.stash[PROXY] = proxy
     yield proxy
     proxy.close()
 
 
 @pytest.fixture(scope="session")
-def evidence() -> Evidence:
+def evidence(request: pytest.FixtureRequest) -> Evidence:
     """What the checks measured, shared with the misconception detectors."""
-    return {}
+    found: Evidence = {}
+    request.config.stash[EVIDENCE] = found
+    return found
 
 
 def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[Outcome, str, str]:
@@ -183,6 +192,8 @@ def pytest_runtest_makereport(
     if marker is None:
         return report
     spec = CHECKS[marker.kwargs["id"]]
+    if call.when == "setup":
+        item.stash[SETUP_SECONDS] = call.duration
     done = call.when == "call" or (call.when == "setup" and not report.passed)
     if not done:
         return report
@@ -209,7 +220,10 @@ def pytest_runtest_makereport(
         max_points=spec.points,
         message=message,
         public=spec.public,
-        seconds=round(call.duration, 4),
+        # The setup share holds the probes this check was the first to need.
+        seconds=round(
+            item.stash.get(SETUP_SECONDS, 0.0) + (call.duration if call.when == "call" else 0.0), 4
+        ),
         diagnoses=diagnoses,
         detail=detail,
     )
@@ -228,7 +242,12 @@ def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeRe
     detection = resolve_profile(config)
     if detection is not None:
         warnings += detection.warnings
-    if isolation != "bwrap":
+    if isolation == "none":
+        warnings.append(
+            "isolation: none. The student's code ran inside the grader's own process; "
+            "this mode exists for benchmarks and soundness runs, never for grading"
+        )
+    elif isolation != "bwrap":
         warnings.append(
             "isolation: bubblewrap was not available, so the student's code ran as a plain "
             "process with resource limits only (no network or file-system isolation)"
