@@ -135,13 +135,14 @@ def _docstring_p(tree: ast.Module | None) -> Literal["keep", "drop"] | None:
         return None
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "dropout_forward":
-            text = (ast.get_docstring(node) or "").lower()
-            lines = [line for line in text.splitlines() if re.search(r"\bp\b", line)]
-            joined = " ".join(lines)
-            if re.search(r"\bkeep", joined):
-                return "keep"
-            if re.search(r"\bdrop", joined):
-                return "drop"
+            lines = (ast.get_docstring(node) or "").lower().splitlines()
+            for i, line in enumerate(lines):
+                if re.match(r"\s*-?\s*p\s*:", line):  # "- p: ..." and its next line
+                    text = " ".join(lines[i : i + 2])
+                    if re.search(r"\bkeep", text):
+                        return "keep"
+                    if re.search(r"\bdrop", text):
+                        return "drop"
     return None
 
 
