@@ -4,6 +4,7 @@
 #   make test                              the project's own tests
 #   make lint                              ruff and mypy
 #   make examples                          rebuild examples/submissions/*.zip
+#   make soundness [SEEDS=1000] [JOBS=2]   every check and bug under many seeds (slow)
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,10 @@ STAMP := $(VENV)/.installed-stamp
 SUBMISSION ?= examples/submissions/reference.zip
 OUT ?= out
 
-.PHONY: .venv grade test lint examples clean
+SEEDS ?= 1000
+JOBS ?= 2
+
+.PHONY: .venv grade test lint examples soundness clean
 
 .venv: $(STAMP)
 
@@ -36,6 +40,9 @@ lint: $(STAMP)
 
 examples: $(STAMP)
 	$(PY) examples/build_submissions.py
+
+soundness: $(STAMP)
+	$(PY) tools/soundness.py --seeds $(SEEDS) --jobs $(JOBS) --out $(OUT)/soundness.json
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
