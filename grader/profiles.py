@@ -39,6 +39,10 @@ class Profile:
     net_keyword: str
     has_adagrad: bool
 
+    def excludes(self, check_id: str) -> bool:
+        """Is the check about a part this year's assignment did not have?"""
+        return check_id.startswith("optim.adagrad") and not self.has_adagrad
+
     def p_for(self, keep: float) -> float:
         """The value of dropout_param['p'] that keeps units with probability ``keep``."""
         return keep if self.p_means == "keep" else 1.0 - keep

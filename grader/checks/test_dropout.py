@@ -201,6 +201,7 @@ def test_forward_test_mode(forward_probe: dict[float, ForwardRun]) -> None:
     "dropout_forward.independent_masks",
     points=1,
     title="each unit and each call gets its own random draw",
+    public=False,
 )
 def test_forward_independent(forward_probe: dict[float, ForwardRun]) -> None:
     for run in forward_probe.values():
@@ -233,7 +234,10 @@ def test_forward_seed(forward_probe: dict[float, ForwardRun]) -> None:
 
 
 @check(
-    "dropout_forward.no_side_effects", points=1, title="dropout_forward leaves its inputs unchanged"
+    "dropout_forward.no_side_effects",
+    points=1,
+    title="dropout_forward leaves its inputs unchanged",
+    public=False,
 )
 def test_forward_side_effects(forward_probe: dict[float, ForwardRun]) -> None:
     for run in forward_probe.values():

@@ -417,6 +417,7 @@ def test_dropout_test(fcnet_probe: dict[str, Any]) -> None:
     "fc_net.dropout_gradcheck",
     points=1,
     title="with dropout, your gradients agree with your own loss (numeric check)",
+    public=False,
 )
 def test_dropout_gradcheck(fcnet_probe: dict[str, Any]) -> None:
     found = _dropout_run(fcnet_probe)
