@@ -37,6 +37,7 @@ NET = "classifiers.fc_net.FullyConnectedNet"
 N, X_SHAPE, HIDDEN, C = 6, (6, 3, 4), (10, 8), 5
 REGS = (0.0, 0.7, 3.1)
 KEEP = 0.5
+DROPOUT_REG = 0.7
 NET_SEED = 1234
 TOL = 1e-7
 MARGIN, STEP = 1e-3, 1e-6
@@ -246,7 +247,7 @@ def fcnet_probe(
         return found
 
     def dropout() -> dict[str, Any]:
-        net = _new_net(student, profile, KEEP)
+        net = _new_net(student, profile, KEEP, reg=DROPOUT_REG)
         param = {"p": profile.p_for(KEEP), "mode": "train", "seed": NET_SEED}
 
         def mask(width: int) -> np.ndarray:
@@ -389,7 +390,7 @@ def _dropout_run(probe: dict[str, Any]) -> dict[str, Any]:
 @check(
     "fc_net.dropout_train",
     points=2,
-    title="in training, dropout after every hidden ReLU and nowhere else",
+    title="in training (reg = 0.7), dropout after every hidden ReLU and nowhere else",
 )
 def test_dropout_train(fcnet_probe: dict[str, Any]) -> None:
     found = _dropout_run(fcnet_probe)
@@ -446,7 +447,7 @@ def _train_matches(evidence: Evidence, **variant: Any) -> bool:
     found = _found(evidence, "dropout")
     if found is None:
         return False
-    loss, grads = expected(found["params"], found["X"], found["y"], **variant)
+    loss, grads = expected(found["params"], found["X"], found["y"], DROPOUT_REG, **variant)
     return close(found["loss"], loss) and all(close(found["grads"][k], grads[k]) for k in grads)
 
 
