@@ -394,7 +394,9 @@ def _dropout_run(probe: dict[str, Any]) -> dict[str, Any]:
 )
 def test_dropout_train(fcnet_probe: dict[str, Any]) -> None:
     found = _dropout_run(fcnet_probe)
-    want_loss, want_grads = expected(found["params"], found["X"], found["y"], masks=found["masks"])
+    want_loss, want_grads = expected(
+        found["params"], found["X"], found["y"], DROPOUT_REG, masks=found["masks"]
+    )
     assert close(found["loss"], want_loss), (
         "with dropout the training loss should come from dropout applied to the output of "
         "every hidden ReLU (with the net's dropout_param); yours is "
