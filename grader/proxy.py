@@ -103,7 +103,20 @@ class StudentProxy:
         status = self._imports if isinstance(self._imports, dict) else {}
         return {k: v for k, v in status.items() if isinstance(v, dict)}
 
-    def request(self, body: dict[str, Any], what: str) -> Any:
+    def _import_failure(self, module: str | None) -> str | None:
+        """Why cs231n/<module>.py did not import, as a sentence, if it did not."""
+        if module is None:
+            return None
+        error = self.import_errors().get(module)
+        if error is None:
+            return None
+        path = "cs231n/" + module.replace(".", "/") + ".py"
+        return (
+            f"{path} could not be imported ({error.get('type')}: {error.get('message')}); "
+            f"fix that first: every check that uses {path} fails until it imports"
+        )
+
+    def request(self, body: dict[str, Any], what: str, module: str | None = None) -> Any:
         worker = self._ensure_worker()
         try:
             answer = worker.request(body)
@@ -120,6 +133,9 @@ class StudentProxy:
             if kind == "NotImplementedError":
                 raise StudentError("missing", f"{what} is not implemented yet ({message})", detail)
             if kind == "AttributeError" and "has no attribute" in message:
+                broken = self._import_failure(module)
+                if broken is not None:
+                    raise StudentError("missing", f"{what}: {broken}", detail)
                 raise StudentError("missing", f"{what} is missing: {message}", detail)
             raise StudentError("raised", f"{what} raised {kind}: {message}", detail)
         if "args" in answer:
@@ -136,13 +152,16 @@ class StudentProxy:
         }
         if return_args:
             body["return_args"] = True
-        return self.request(body, what=target.rsplit(".", 1)[-1])
+        module, _, name = target.rpartition(".")
+        return self.request(body, what=name, module=module or None)
 
     def new(self, target: str, *args: Any, **kwargs: Any) -> Handle:
         """Make ``cs231n.<target>(*args, **kwargs)`` in the worker."""
         name = target.rsplit(".", 1)[-1]
         number = self.request(
-            {"op": "new", "target": target, "args": list(args), "kwargs": kwargs}, what=name
+            {"op": "new", "target": target, "args": list(args), "kwargs": kwargs},
+            what=name,
+            module=target.rpartition(".")[0] or None,
         )
         if type(number) is not int:
             raise StudentError("protocol", f"{name}: the worker sent an unreadable answer")
