@@ -12,7 +12,10 @@ MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "skipped": "SKIP"}
 def render(report: GradeReport) -> str:
     lines = [f"Grade of {report.submission}", ""]
     for c in report.checks:
-        lines.append(f"  {MARKS[c.outcome]} {c.points:4g}/{c.max_points:<3g} {c.id}: {c.title}")
+        hidden = "" if c.public else " [hidden]"
+        lines.append(
+            f"  {MARKS[c.outcome]} {c.points:4g}/{c.max_points:<3g} {c.id}: {c.title}{hidden}"
+        )
         if c.message:
             lines += textwrap.wrap(c.message, 96, initial_indent=" " * 8, subsequent_indent=" " * 8)
         for d in c.diagnoses:
@@ -21,7 +24,10 @@ def render(report: GradeReport) -> str:
                 f"hint: {d.hint}", 96, initial_indent=" " * 10, subsequent_indent=" " * 16
             )
     lines += ["", f"Score: {report.score:g} / {report.max_score:g}"]
+    lines.append(f"Profile: {report.profile} ({report.profile_reason})")
     lines.append(f"Isolation: {report.isolation}; graded in {report.seconds:.2f} s")
+    if report.seed is not None:
+        lines.append(f"Seed: {report.seed} (the same inputs again: --seed {report.seed})")
     for warning in report.warnings:
         lines.append(f"Warning: {warning}")
     for event in report.events:
