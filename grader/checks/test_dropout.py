@@ -259,6 +259,11 @@ class BackwardRun:
     mask: np.ndarray  # out / x of the student's own forward pass
     dx: np.ndarray
     test_dx: np.ndarray
+    repeatable: bool  # the seeded forward pass gives the same output twice
+    directional: tuple[tuple[float, float], ...]  # (numeric, analytic) per direction
+
+
+STEP = 1e-5
 
 
 @pytest.fixture(scope="session")
@@ -270,11 +275,24 @@ def backward_probe(
     x = 10.0 + rng.normal(size=(50, 40))
     dout = rng.normal(size=x.shape)
     param = {"p": profile.p_for(p), "mode": "train", "seed": int(rng.integers(1, 2**31 - 1))}
-    out, cache = validate.pair(student.call("layers.dropout_forward", x, param), "dropout_forward")
-    out = validate.array(out, "dropout_forward's output", x.shape)
+
+    def forward(at: np.ndarray) -> tuple[np.ndarray, Any]:
+        out, cache = validate.pair(
+            student.call("layers.dropout_forward", at, dict(param)), "dropout_forward"
+        )
+        return validate.array(out, "dropout_forward's output", x.shape), cache
+
+    out, cache = forward(x)
     dx = validate.array(
         student.call("layers.dropout_backward", dout, cache), "dropout_backward's dx", x.shape
     )
+    repeatable = np.array_equal(forward(x)[0], out)
+    directional = []
+    for _ in range(3):
+        v = rng.normal(size=x.shape)
+        plus, minus = forward(x + STEP * v)[0], forward(x - STEP * v)[0]
+        numeric = float(np.sum(dout * (plus - minus))) / (2 * STEP)
+        directional.append((numeric, float(np.sum(dx * v))))
     test_param = {"p": profile.p_for(p), "mode": "test"}
     _, test_cache = validate.pair(
         student.call("layers.dropout_forward", x, test_param), "dropout_forward"
@@ -282,7 +300,7 @@ def backward_probe(
     test_dx = validate.array(
         student.call("layers.dropout_backward", dout, test_cache), "dropout_backward's dx", x.shape
     )
-    run = BackwardRun(p, dout, out / x, dx, test_dx)
+    run = BackwardRun(p, dout, out / x, dx, test_dx, repeatable, tuple(directional))
     evidence["dropout_backward"] = run
     return run
 
@@ -293,9 +311,20 @@ def backward_probe(
     title="dropout_backward is the gradient of your dropout_forward",
 )
 def test_backward_train(backward_probe: BackwardRun) -> None:
-    # dropout_forward is linear in x (out = x * mask), so its exact gradient
-    # is dout * mask, with the mask your own forward pass used.
     run = backward_probe
+    if run.repeatable:
+        # Numeric directional derivatives of sum(dout * forward(x)) at a fixed
+        # seed. forward is linear in x, so central differences are exact up
+        # to round-off (below 1e-9 relative here), against a tolerance of 1e-6.
+        for numeric, analytic in run.directional:
+            error = abs(numeric - analytic) / max(abs(numeric) + abs(analytic), 1e-12)
+            assert error < 1e-6, (
+                "along a random direction your dx disagrees with numeric derivatives of your "
+                f"own dropout_forward at the same seed: relative error {error:.2g}"
+            )
+        return
+    # Without a working seed, use that the forward pass is x * mask: its
+    # exact gradient is dout * mask, with the mask it applied.
     expected = run.dout * run.mask
     error = float(
         np.max(np.abs(run.dx - expected) / np.maximum(1e-8, np.abs(run.dx) + np.abs(expected)))
