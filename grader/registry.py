@@ -31,6 +31,8 @@ class CheckSpec:
     title: str
     points: float
     public: bool
+    module: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,13 @@ def check(id: str, *, points: float, title: str, public: bool = True) -> Callabl
     part = id.split(".", 1)[0]
 
     def decorate(test: F) -> F:
-        if id in CHECKS and CHECKS[id] != CheckSpec(id, part, title, points, public):
+        code = getattr(test, "__code__", None)
+        spec = CheckSpec(
+            id, part, title, points, public, test.__module__, code.co_firstlineno if code else 0
+        )
+        if id in CHECKS and CHECKS[id] != spec:
             raise ValueError(f"check id {id!r} is declared twice")
-        CHECKS[id] = CheckSpec(id, part, title, points, public)
+        CHECKS[id] = spec
         marked: F = pytest.mark.grader_check(id=id)(test)
         return marked
 
@@ -98,6 +104,16 @@ def diagnose(check_id: str, evidence: Evidence) -> list[Misconception]:
             if shown:
                 found.append(item)
     return found
+
+
+def ordered_checks() -> list[CheckSpec]:
+    """Every check, in the order of the assignment: module by module as
+    grader.checks.ALL_MODULES lists them, then as declared."""
+    from .checks import ALL_MODULES
+
+    load_all()
+    rank = {f"grader.checks.{name}": i for i, name in enumerate(ALL_MODULES)}
+    return sorted(CHECKS.values(), key=lambda s: (rank.get(s.module, len(rank)), s.line, s.id))
 
 
 def load_all() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from ..registry import CHECKS, MISCONCEPTIONS, load_all
+from ..registry import MISCONCEPTIONS, load_all, ordered_checks
 
 HEADER = """\
 # Checks and misconceptions
@@ -21,10 +21,11 @@ print the same tables.
 
 def markdown() -> str:
     load_all()
+    checks = ordered_checks()
     lines = [HEADER, "## Checks", ""]
-    total = sum(spec.points for spec in CHECKS.values())
-    lines.append(f"{len(CHECKS)} checks, {total:g} points in all.")
-    for part, specs in groupby(CHECKS.values(), key=lambda spec: spec.part):
+    total = sum(spec.points for spec in checks)
+    lines.append(f"{len(checks)} checks, {total:g} points in all.")
+    for part, specs in groupby(checks, key=lambda spec: spec.part):
         group = list(specs)
         lines += ["", f"### {part} ({sum(s.points for s in group):g} points)", ""]
         lines += ["| check | points | visibility | what it checks |", "|---|---|---|---|"]
