@@ -32,7 +32,7 @@ class CheckSpec:
     points: float
     public: bool
     module: str = ""
-    line: int = 0
+    order: int = 0  # declaration order, which within a module is the assignment's
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,10 @@ def check(id: str, *, points: float, title: str, public: bool = True) -> Callabl
     part = id.split(".", 1)[0]
 
     def decorate(test: F) -> F:
-        code = getattr(test, "__code__", None)
-        spec = CheckSpec(
-            id, part, title, points, public, test.__module__, code.co_firstlineno if code else 0
-        )
-        if id in CHECKS and CHECKS[id] != spec:
+        known = CHECKS.get(id)
+        order = known.order if known is not None else len(CHECKS)
+        spec = CheckSpec(id, part, title, points, public, test.__module__, order)
+        if known is not None and known != spec:
             raise ValueError(f"check id {id!r} is declared twice")
         CHECKS[id] = spec
         marked: F = pytest.mark.grader_check(id=id)(test)
@@ -113,7 +112,7 @@ def ordered_checks() -> list[CheckSpec]:
 
     load_all()
     rank = {f"grader.checks.{name}": i for i, name in enumerate(ALL_MODULES)}
-    return sorted(CHECKS.values(), key=lambda s: (rank.get(s.module, len(rank)), s.line, s.id))
+    return sorted(CHECKS.values(), key=lambda s: (rank.get(s.module, len(rank)), s.order))
 
 
 def load_all() -> None:
