@@ -85,3 +85,54 @@ def test_object_with_lying_eq_is_not_an_array(make_submission: MakeSubmission) -
     forward = [c for c in report.checks if c.part == "dropout_forward"]
     assert forward and all(c.points == 0 for c in forward)
     assert "should be a numpy array" in forward[0].message
+
+
+def _spy(paths: list[str]) -> str:
+    """Student code that prints the first line of each file it can read."""
+    return (
+        f"for path in {paths!r}:\n"
+        "    try:\n"
+        "        print('READ', path, open(path).readline().strip())\n"
+        "    except OSError as exc:\n"
+        "        print('BLOCKED', path, type(exc).__name__)"
+    )
+
+
+def test_reference_and_grader_files_are_out_of_reach(make_submission: MakeSubmission) -> None:
+    from grader import REPO_ROOT
+    from grader.sandbox.launcher import isolation_level
+
+    if isolation_level() != "bwrap":
+        pytest.fail("this machine has no working bubblewrap: run `sh tools/system-deps.sh`")
+    secrets = [
+        str(REPO_ROOT / "reference" / "cs231n" / "layers.py"),
+        str(REPO_ROOT / "grader" / "plugin.py"),
+        "/root/.bashrc",
+        "/etc/shadow",
+    ]
+    report = grade(make_submission(attack(_spy(secrets))), keyword="dropout_forward.api")
+    assert report.isolation == "bwrap"
+    assert report.output.count("BLOCKED") >= len(secrets)
+    assert "READ" not in report.output
+
+
+def test_network_is_unreachable_from_student_code(make_submission: MakeSubmission) -> None:
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        code = (
+            "import socket\n"
+            "try:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+            "    print('CONNECTED')\n"
+            "except OSError as exc:\n"
+            "    print('NO NETWORK', type(exc).__name__)"
+        )
+        report = grade(make_submission(attack(code)), keyword="dropout_forward.api")
+        server.setblocking(False)
+        with pytest.raises(BlockingIOError):  # nothing waits in the backlog
+            server.accept()
+    assert "NO NETWORK" in report.output and "CONNECTED" not in report.output
