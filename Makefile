@@ -5,6 +5,7 @@
 #   make lint                              ruff and mypy
 #   make examples                          rebuild examples/submissions/*.zip
 #   make soundness [SEEDS=1000] [JOBS=2]   every check and bug under many seeds (slow)
+#   make docs                              rewrite docs/checks.md from the registry
 
 PYTHON ?= python3
 VENV := .venv
@@ -16,7 +17,7 @@ OUT ?= out
 SEEDS ?= 1000
 JOBS ?= 2
 
-.PHONY: .venv grade test lint examples soundness clean
+.PHONY: .venv grade test lint examples soundness docs clean
 
 .venv: $(STAMP)
 
@@ -40,6 +41,9 @@ lint: $(STAMP)
 
 examples: $(STAMP)
 	$(PY) examples/build_submissions.py
+
+docs: $(STAMP)
+	$(PY) -m grader docs > docs/checks.md
 
 soundness: $(STAMP)
 	$(PY) tools/soundness.py --seeds $(SEEDS) --jobs $(JOBS) --out $(OUT)/soundness.json

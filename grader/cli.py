@@ -2,7 +2,8 @@
 
 Exit codes: 0 grading completed (whatever the score); 2 usage error (bad
 option or missing path); 3 the submission could not be read at all (not a
-zip, no cs231n/ package, unsafe archive); the report says why.
+zip, no cs231n/ package, unsafe archive): a zero-score report is still
+written, saying why.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from .errors import SubmissionError
+from .profiles import PROFILES
 
 EXIT_OK, EXIT_USAGE, EXIT_SUBMISSION = 0, 2, 3
 
@@ -24,7 +26,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .grade import grade
+    from .grade import grade, unreadable
     from .render import terminal
 
     path = Path(args.submission)
@@ -32,18 +34,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"error: {path}: no such file or folder. Give the path of a submission zip "
               "or of a folder holding cs231n/.", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
+    code = EXIT_OK
     try:
-        report = grade(path, keyword=args.k)
+        report = grade(path, keyword=args.k, seed=args.seed, profile=args.profile)
     except SubmissionError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_SUBMISSION
+        report, code = unreadable(path, exc), EXIT_SUBMISSION
     print(terminal.render(report))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         _write_atomic(out / "report.json", report.to_json() + "\n")
         print(f"Report: {out / 'report.json'}")
-    return EXIT_OK
+    return code
 
 
 def cmd_misconceptions(args: argparse.Namespace) -> int:
@@ -59,12 +62,18 @@ def cmd_misconceptions(args: argparse.Namespace) -> int:
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
-    from .registry import CHECKS, load_all
+    from .registry import ordered_checks
 
-    load_all()
-    for spec in CHECKS.values():
+    for spec in ordered_checks():
         visibility = "public" if spec.public else "hidden"
         print(f"{spec.id:40} {spec.points:4g} pts  {visibility:6}  {spec.title}")
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .render.catalogue import markdown
+
+    sys.stdout.write(markdown())
     return EXIT_OK
 
 
@@ -74,12 +83,19 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("grade", help="grade one submission")
     g.add_argument("submission", help="a submission zip, or a folder holding cs231n/")
     g.add_argument("--out", help="write report.json into this folder")
-    g.add_argument("-k", help="only the checks whose names match this pytest expression")
+    g.add_argument("-k", help="only the checks whose ids match this pytest -k expression")
+    g.add_argument("--seed", type=int, help="seed of the random inputs (the report gives it)")
+    g.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="the course year's conventions (default: detected from the code)",
+    )
     g.set_defaults(run=cmd_grade)
     sub.add_parser("misconceptions", help="list the diagnosable mistakes").set_defaults(
         run=cmd_misconceptions
     )
     sub.add_parser("checks", help="list the checks with points").set_defaults(run=cmd_checks)
+    sub.add_parser("docs", help="print docs/checks.md, the catalogue").set_defaults(run=cmd_docs)
     return p
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from . import profiles
+from .errors import SubmissionError
 from .plugin import EVIDENCE, ISOLATION, PROFILE_GIVEN, SEED, STAGED, collect_report
 from .registry import Evidence
-from .report import GradeReport
+from .report import CheckResult, GradeReport
 from .submission import Submission, open_submission
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
@@ -67,6 +68,38 @@ def grade(
     and ``UsageError`` for an unknown profile.
     """
     return run(path, keyword=keyword, seed=seed, profile=profile)[0]
+
+
+def unreadable(path: Path, error: SubmissionError, seconds: float = 0.0) -> GradeReport:
+    """The report of a submission that could not be read at all: every check
+    an error worth 0, with the reason, so no result is ever lost."""
+    from .registry import ordered_checks
+
+    message = f"the submission could not be graded: {error}"
+    checks = tuple(
+        CheckResult(
+            id=spec.id,
+            part=spec.part,
+            title=spec.title,
+            outcome="error",
+            points=0.0,
+            max_points=spec.points,
+            message=message,
+            public=spec.public,
+            seconds=0.0,
+        )
+        for spec in ordered_checks()
+        if not profiles.get(profiles.DEFAULT).excludes(spec.id)
+    )
+    return GradeReport(
+        submission=str(path),
+        profile="unknown",
+        isolation="not run",  # no student code ran
+        checks=checks,
+        seconds=round(seconds, 3),
+        warnings=(message,),
+        profile_reason="the submission could not be read",
+    )
 
 
 def run(
