@@ -22,7 +22,7 @@ JOBS ?= 2
 .venv: $(STAMP)
 
 # Re-installs when the dependencies change; constraints.txt pins every version.
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt tools/system-deps.sh
 	@sh tools/system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
