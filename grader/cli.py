@@ -27,7 +27,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from .grade import grade, unreadable
-    from .render import terminal
+    from .render import html, terminal
 
     path = Path(args.submission)
     if not path.exists():
@@ -45,7 +45,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         _write_atomic(out / "report.json", report.to_json() + "\n")
+        _write_atomic(out / "report.html", html.render(report))
         print(f"Report: {out / 'report.json'}")
+        print(f"Report: {out / 'report.html'}")
     return code
 
 
