@@ -5,6 +5,12 @@ down), or a zip of one, such as the course's submission zip. Only the
 package's ``.py`` files and the notebooks are copied into a fresh staging
 folder: never a symlink, never a path that leaves the folder, never more than
 the size limits below.
+
+Where feasible, less is graded too: a single module file (``layers.py``,
+``optim.py``, ``layer_utils.py``, ``fc_net.py``), a folder or zip of such
+loose files, or notebooks (see grader._notebook_export). The rest of the
+package is then the unfinished student template (grader._overlay), and a
+warning says so.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ._notebook_export import export, nothing_found
+from ._overlay import ACCEPTED, MODULES, module_for, overlay_warning, template_files
 from .errors import SubmissionError
 
 MAX_FILES = 500
@@ -24,7 +32,9 @@ MAX_TOTAL_BYTES = 100 * 1024**2
 
 @dataclass(frozen=True)
 class Submission:
-    """A staged submission: ``root/cs231n/`` is the student's package."""
+    """A staged submission: ``root/cs231n/`` is the student's package, completed
+    from the student template when only part of it was handed in (``warnings``
+    then says which files are the student's)."""
 
     source: Path
     root: Path
@@ -40,22 +50,55 @@ def _wanted(parts: tuple[str, ...]) -> bool:
     return parts[-1].endswith((".py", ".ipynb"))
 
 
-def _package_prefix(names: list[tuple[str, ...]], source: Path) -> tuple[str, ...]:
-    """The path parts above ``cs231n/``: () or one folder."""
+def _package_prefix(names: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The path parts above ``cs231n/``: () or one folder; None if there is none."""
     prefixes = sorted(
         {n[: n.index("cs231n")] for n in names if "cs231n" in n[:-1] and n.index("cs231n") <= 1}
     )
-    if not prefixes:
-        raise SubmissionError(
-            f"{source}: no cs231n/ package found. A submission is a folder or zip "
-            "holding the cs231n/ folder of the assignment (cs231n/layers.py, "
-            "cs231n/optim.py, ...); check that you zipped the right folder."
-        )
-    return prefixes[0]
+    return prefixes[0] if prefixes else None
+
+
+def _loose_prefix(names: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The folder (() or one folder) holding loose module files such as layers.py."""
+    prefixes = sorted(
+        {n[:depth] for n in names for depth in (0, 1) if module_for(n[depth:])},
+        key=lambda p: (len(p), p),
+    )
+    return prefixes[0] if prefixes else None
+
+
+def _no_package(source: Path, notebooks: bool = False) -> SubmissionError:
+    also = (
+        " Its notebooks hold no %%writefile cells or definitions of the assignment's "
+        "functions either."
+        if notebooks
+        else ""
+    )
+    return SubmissionError(
+        f"{source}: no cs231n/ package found.{also} A submission is a folder or zip "
+        "holding the cs231n/ folder of the assignment (cs231n/layers.py, "
+        "cs231n/optim.py, ...); check that you zipped the right folder."
+    )
+
+
+def _write(staging: Path, rel: tuple[str, ...], content: bytes) -> None:
+    target = staging.joinpath(*rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+
+
+def _finish(staging: Path) -> None:
+    for folder in [p for p in staging.rglob("*") if p.is_dir()] + [staging]:
+        folder.chmod(0o755)
+    for file in staging.rglob("*"):
+        if file.is_file():
+            file.chmod(0o644)
 
 
 def _stage(files: dict[tuple[str, ...], bytes], staging: Path, source: Path) -> Submission:
-    prefix = _package_prefix(list(files), source)
+    prefix = _package_prefix(list(files))
+    if prefix is None:
+        return _stage_overlay(files, staging, source)
     written, notebooks, warnings = [], [], []
     for parts, content in sorted(files.items()):
         if parts[: len(prefix)] != prefix:
@@ -64,21 +107,81 @@ def _stage(files: dict[tuple[str, ...], bytes], staging: Path, source: Path) -> 
         rel = parts[len(prefix) :]
         if rel[0] != "cs231n" and not rel[-1].endswith(".ipynb"):
             continue
-        target = staging.joinpath(*rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        _write(staging, rel, content)
         written.append("/".join(rel))
         if rel[-1].endswith(".ipynb"):
             notebooks.append("/".join(rel))
     if not (staging / "cs231n" / "__init__.py").is_file():
         (staging / "cs231n" / "__init__.py").write_text("")
         warnings.append("cs231n/__init__.py was missing; an empty one was used")
-    for folder in [p for p in staging.rglob("*") if p.is_dir()] + [staging]:
-        folder.chmod(0o755)
-    for file in staging.rglob("*"):
-        if file.is_file():
-            file.chmod(0o644)
+    _finish(staging)
     return Submission(source, staging, tuple(written), tuple(notebooks), tuple(warnings))
+
+
+def _stage_overlay(files: dict[tuple[str, ...], bytes], staging: Path, source: Path) -> Submission:
+    """No cs231n/ package: the template with loose module files, or with what
+    the notebooks hold, laid over it."""
+    prefix = _loose_prefix(list(files))
+    notebooks = {n: c for n, c in files.items() if n[-1].endswith(".ipynb")}
+    student: dict[str, bytes] = {}
+    warnings: list[str] = []
+    if prefix is not None:
+        taken, ignored = [], []
+        for parts, content in sorted(files.items()):
+            module = module_for(parts[len(prefix) :]) if parts[: len(prefix)] == prefix else None
+            if module is not None:
+                student[module] = content
+                taken.append(f"{module} is your {'/'.join(parts)}")
+            elif parts[-1].endswith(".py"):
+                ignored.append("/".join(parts))
+        warnings.append(overlay_warning(taken))
+        if ignored:
+            more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
+            warnings.append(
+                f"ignored {', '.join(ignored[:5])}{more}: without a cs231n/ folder only "
+                f"{ACCEPTED} are taken"
+            )
+    elif notebooks:
+        found = export([("/".join(n), c) for n, c in sorted(notebooks.items())])
+        if not found.modules:
+            single = source.is_file() and source.suffix == ".ipynb"
+            raise nothing_found(source) if single else _no_package(source, notebooks=True)
+        student = {module: text.encode() for module, text in found.modules.items()}
+        warnings = [overlay_warning(found.taken), *found.warnings]
+    else:
+        raise _no_package(source)
+    for path, content in {**template_files(), **student}.items():
+        _write(staging, tuple(path.split("/")), content)
+    staged = []
+    for parts, content in sorted(notebooks.items()):
+        if prefix is None or parts[: len(prefix)] == prefix:
+            _write(staging, parts[len(prefix or ()) :], content)
+            staged.append("/".join(parts[len(prefix or ()) :]))
+    _finish(staging)
+    written = tuple(sorted({**template_files(), **student})) + tuple(staged)
+    return Submission(source, staging, written, tuple(staged), tuple(warnings))
+
+
+def _read_single(source: Path) -> dict[tuple[str, ...], bytes]:
+    """One handed-in file: a module of the package or a notebook."""
+    if source.suffix == ".py" and source.name not in MODULES:
+        raise SubmissionError(
+            f"{source}: a single .py file is graded only if it is one of the package's "
+            f"modules: {ACCEPTED} (for cs231n/classifiers/fc_net.py). Rename it to the "
+            "module it holds, or submit the zip of your assignment folder."
+        )
+    try:
+        size = source.stat().st_size
+        _check_sizes(1, size, source)
+        if size > MAX_FILE_BYTES:
+            raise SubmissionError(
+                f"{source}: the file is too large to grade ({size // 1024**2} MiB, at most "
+                f"{MAX_FILE_BYTES // 1024**2} MiB). Clear a notebook's outputs before "
+                "saving it, or submit the zip of your assignment folder's code."
+            )
+        return {(source.name,): source.read_bytes()}
+    except OSError as exc:
+        raise SubmissionError(f"{source}: cannot be read ({exc.strerror}).") from None
 
 
 def _check_sizes(count: int, total: int, source: Path) -> None:
@@ -143,17 +246,19 @@ def open_submission(path: Path, staging: Path) -> Submission:
     source = Path(path)
     if not source.exists():
         raise SubmissionError(
-            f"{source}: no such file or folder. Give the path of a submission zip "
-            "or of a folder holding cs231n/."
+            f"{source}: no such file or folder. Give the path of a submission zip, "
+            "of a folder holding cs231n/, of a module such as layers.py or of a notebook."
         )
     if source.is_dir():
         files = _read_folder(source)
+    elif source.suffix in (".py", ".ipynb"):
+        files = _read_single(source)
     elif zipfile.is_zipfile(source):
         files = _read_zip(source)
     else:
         raise SubmissionError(
-            f"{source}: neither a folder nor a zip file. Submit the zip made from "
-            "your assignment folder, or the folder itself."
+            f"{source}: neither a folder nor a zip file, nor a module (.py) or notebook "
+            "(.ipynb). Submit the zip made from your assignment folder, or the folder itself."
         )
     if not files:
         raise SubmissionError(
