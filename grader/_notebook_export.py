@@ -250,11 +250,11 @@ class _Reader:
             where = f"{name} cell {number}"
             first, _, body = source.lstrip("\n").partition("\n")
             if first.startswith("%%"):
-                magic, _, args = first[2:].partition(" ")
-                if magic.strip() == "writefile":
-                    self.writefile(args, body, where)
+                magic, *rest = first[2:].split(maxsplit=1) or [""]
+                if magic in ("writefile", "file"):  # %%file is IPython's alias
+                    self.writefile(" ".join(rest), body, where)
                     continue
-                if magic.strip() not in PYTHON_CELL_MAGICS:
+                if magic not in PYTHON_CELL_MAGICS:
                     continue  # %%bash, %%html, ...: not Python
                 source = body
             parsed = _parse(source)

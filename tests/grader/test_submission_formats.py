@@ -319,7 +319,7 @@ def test_folder_of_notebooks_without_a_package_is_read_in_order(tmp_path: Path) 
     notebook(
         folder / "Optimizers.ipynb",
         "%%writefile cs231n/optim.py\nA = 1\n",
-        "%%writefile -a cs231n/optim.py\nB = 2\n",
+        "%%file -a\tcs231n/optim.py\nB = 2\n",
         "%%bash\necho not python\n",
     )
     staged = stage(folder, tmp_path)
