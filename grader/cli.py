@@ -21,7 +21,7 @@ EXIT_OK, EXIT_USAGE, EXIT_SUBMISSION = 0, 2, 3
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -83,8 +83,12 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grade", help="grade one submission")
-    g.add_argument("submission", help="a submission zip, or a folder holding cs231n/")
-    g.add_argument("--out", help="write report.json into this folder")
+    g.add_argument(
+        "submission",
+        help="a submission zip or folder (with cs231n/ or loose module files), "
+        "a single layers.py / optim.py / fc_net.py, or a notebook",
+    )
+    g.add_argument("--out", help="write report.json and report.html into this folder")
     g.add_argument("-k", help="only the checks whose ids match this pytest -k expression")
     g.add_argument("--seed", type=int, help="seed of the random inputs (the report gives it)")
     g.add_argument(

@@ -56,7 +56,8 @@ def grade(
     seed: int | None = None,
     profile: str | None = None,
 ) -> GradeReport:
-    """Grade the submission at ``path`` (a folder holding cs231n/, or a zip).
+    """Grade the submission at ``path``: a folder or zip holding cs231n/ (or
+    loose module files), a single module file, or a notebook.
 
     ``keyword`` selects checks as pytest's ``-k`` does (by name or check
     id). ``seed`` fixes the checks' random inputs (default: $GRADER_SEED,

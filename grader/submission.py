@@ -81,6 +81,12 @@ def _no_package(source: Path, notebooks: bool = False) -> SubmissionError:
     )
 
 
+#: The files students write; every other file of the package is given to them
+#: complete (layer_utils.py too, though a student may add to it), so a missing
+#: one is taken from the template.
+STUDENT_WRITTEN = frozenset({"cs231n/layers.py", "cs231n/optim.py", "cs231n/classifiers/fc_net.py"})
+
+
 def _write(staging: Path, rel: tuple[str, ...], content: bytes) -> None:
     target = staging.joinpath(*rel)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,9 +117,18 @@ def _stage(files: dict[tuple[str, ...], bytes], staging: Path, source: Path) -> 
         written.append("/".join(rel))
         if rel[-1].endswith(".ipynb"):
             notebooks.append("/".join(rel))
-    if not (staging / "cs231n" / "__init__.py").is_file():
-        (staging / "cs231n" / "__init__.py").write_text("")
-        warnings.append("cs231n/__init__.py was missing; an empty one was used")
+    given = [
+        path
+        for path in template_files()
+        if path not in STUDENT_WRITTEN and not staging.joinpath(path).is_file()
+    ]
+    for path in given:
+        _write(staging, tuple(path.split("/")), template_files()[path])
+    if given:
+        warnings.append(
+            f"{', '.join(given)} {'was' if len(given) == 1 else 'were'} missing from the "
+            "submission; the copies every student receives complete were used"
+        )
     _finish(staging)
     return Submission(source, staging, tuple(written), tuple(notebooks), tuple(warnings))
 
