@@ -2,8 +2,8 @@
 
     GraderError
     ├── SubmissionError    the submission cannot be graded as handed in
-    │                      (missing path, unreadable or unsafe zip, no
-    │                      cs231n/ package); the student fixes it
+    │                      (unreadable or unsafe zip, corrupt notebook,
+    │                      nothing gradable in it); the student fixes it
     └── UsageError         the grader was called wrongly (bad option,
                            unknown check id); the instructor fixes it
 
