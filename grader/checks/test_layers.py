@@ -538,8 +538,10 @@ def softmax_unstable(evidence: Evidence) -> bool:
     if moderate is None or not math.isfinite(moderate[0]) or not np.isfinite(moderate[1]).all():
         return False
     if isinstance(p.softmax_shifted, StudentError):
+        # np.seterr(all="raise") makes the overflow a FloatingPointError.
+        message = p.softmax_shifted.message.lower()
         return p.softmax_shifted.kind == "raised" and any(
-            word in p.softmax_shifted.message for word in ("Overflow", "FloatingPoint")
+            word in message for word in ("overflow", "invalid value")
         )
     large = _softmax_answer(p.softmax_shifted)
     if large is None:

@@ -2,12 +2,19 @@
 process, and the misconceptions recognised by the variant formulas that
 match the student's numbers.
 
+Per rule the probe makes one step from a given state, five chained steps
+from a fresh one, one step with config=None (the documented defaults), and
+one edge step from a fresh state (a config holding only the learning rate):
+zero gradients, where a missing epsilon gives 0/0, and gradients of 1e-12 at
+w = 0, so that the step itself is compared and not drowned in w.
+
 Deterministic comparisons: no false-fail probability beyond float round-off,
 which the 1e-6 relative tolerance leaves far behind.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,16 +23,24 @@ import pytest
 
 from grader import load_cs231n, reference_root
 from grader.plugin import RngFactory
+from grader.profiles import Profile
 from grader.proxy import StudentProxy
 from grader.registry import Evidence, check, misconception
 
 from . import validate
 
-RULES = ("sgd_momentum", "rmsprop", "adam")
-STATE = {"sgd_momentum": ("velocity",), "rmsprop": ("cache",), "adam": ("m", "v")}
+RULES = ("sgd", "sgd_momentum", "rmsprop", "adam", "adagrad")
+STATE: dict[str, tuple[str, ...]] = {
+    "sgd": (),
+    "sgd_momentum": ("velocity",),
+    "rmsprop": ("cache",),
+    "adam": ("m", "v"),
+    "adagrad": ("cache",),
+}
 SHAPE = (6, 7)
 STEPS = 5
 TOL = 1e-6
+ZERO_ROWS, TINY_ROWS = slice(0, 3), slice(3, 6)  # of the edge step
 
 
 def reference() -> Any:
@@ -47,7 +62,7 @@ def _start_config(rule: str, rng: np.random.Generator) -> dict[str, Any]:
     config: dict[str, Any] = {"learning_rate": float(rng.uniform(1e-3, 5e-2))}
     if rule == "sgd_momentum":
         config["velocity"] = rng.normal(size=SHAPE)
-    elif rule == "rmsprop":
+    elif rule in ("rmsprop", "adagrad"):
         config["cache"] = rng.uniform(0.1, 1.0, size=SHAPE)
         config["cache"][0] = 0.0  # with the tiny gradients of row 0: where eps matters
     elif rule == "adam":
@@ -56,46 +71,98 @@ def _start_config(rule: str, rng: np.random.Generator) -> dict[str, Any]:
     return config
 
 
+def _edge_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """w and dw of the edge step: zero gradients in ZERO_ROWS; in TINY_ROWS,
+    gradients of about 1e-12 at w = 0, so that next_w there is the step itself."""
+    w, dw = rng.normal(size=SHAPE), np.zeros(SHAPE)
+    w[TINY_ROWS] = 0.0
+    tiny = dw[TINY_ROWS].shape
+    dw[TINY_ROWS] = 1e-12 * rng.uniform(0.5, 2.0, tiny) * rng.choice([-1.0, 1.0], tiny)
+    return w, dw
+
+
+def _sized_gradient(rng: np.random.Generator) -> np.ndarray:
+    """A gradient with entries of size 1 to 2 and random signs."""
+    sized: np.ndarray = rng.uniform(1.0, 2.0, SHAPE) * rng.choice([-1.0, 1.0], SHAPE)
+    return sized
+
+
+def _probe_rule(student: StudentProxy, rule: str, rng: np.random.Generator) -> dict[str, Any]:
+    """One rule's calls, in four parts; each keeps its own error, raised
+    again by the checks that need that part: "error" (one step from a given
+    state), "multi_error" (five chained steps from a fresh state),
+    "defaults_error" (config=None) and "edge_error"."""
+    call = f"optim.{rule}"
+    w, dw = rng.normal(size=SHAPE), rng.normal(size=SHAPE)
+    dw[0] = 1e-9 * np.sign(dw[0])  # tiny gradients: epsilon's placement shows here
+    config = _start_config(rule, rng)
+    # Gradients of size 1 to 2 for the chained steps and the defaults: where
+    # epsilon sits is the one_step and edge checks' concern (their tiny
+    # gradients show it), so it must not show in these checks too.
+    grads = [_sized_gradient(rng) for _ in range(STEPS)]
+    defaults_dw = _sized_gradient(rng)
+    edge_w, edge_dw = _edge_inputs(rng)
+    entry: dict[str, Any] = {"w": w, "dw": dw, "config": config}
+    entry |= {"grads": grads, "lr": {"learning_rate": config["learning_rate"]}}
+    entry |= {"defaults_dw": defaults_dw, "edge_w": edge_w, "edge_dw": edge_dw}
+    entry["edge_config"] = {"learning_rate": 1e-2}
+
+    def one_step() -> None:
+        value = student.call(call, w.copy(), dw, _copy(config))
+        entry["next_w"], entry["next_config"] = validate.pair(value, rule)
+
+    def multi_step() -> None:
+        trajectory, current, state = [], w.copy(), dict(entry["lr"])
+        for g in grads:
+            current, state = validate.pair(student.call(call, current, g, state), rule)
+            if not isinstance(state, dict):
+                raise AssertionError(f"{rule} should return its config dictionary")
+            trajectory.append(current)
+        entry["trajectory"] = trajectory
+
+    def defaults() -> None:
+        value = student.call(call, w.copy(), defaults_dw, None)
+        entry["defaults_w"], entry["defaults"] = validate.pair(value, rule)
+
+    def edge() -> None:
+        config = dict(entry["edge_config"])
+        entry["edge_value"], entry["edge_args"] = student.call(
+            call, edge_w, edge_dw, config, return_args=True
+        )
+
+    parts = {"error": one_step, "multi_error": multi_step}
+    parts |= {"defaults_error": defaults, "edge_error": edge}
+    for key, part in parts.items():
+        try:
+            part()
+            entry[key] = None
+        except Exception as exc:  # kept, raised again by each check that needs it
+            entry[key] = exc
+    return entry
+
+
 @pytest.fixture(scope="session")
 def optim_probe(
-    student: StudentProxy, evidence: Evidence, rng_for: RngFactory
+    student: StudentProxy, evidence: Evidence, rng_for: RngFactory, profile: Profile
 ) -> dict[str, dict[str, Any]]:
-    """Per rule: one step from a given state, and a 5-step run from a fresh one."""
-    rng = rng_for("optim_probe")
+    """Per rule of the submission's course year: see _probe_rule. Each rule
+    draws from its own generator, so its inputs do not depend on the others."""
     probe: dict[str, dict[str, Any]] = {}
     for rule in RULES:
-        w, dw = rng.normal(size=SHAPE), rng.normal(size=SHAPE)
-        dw[0] = 1e-9 * np.sign(dw[0])  # tiny gradients: epsilon's placement shows here
-        config = _start_config(rule, rng)
-        entry: dict[str, Any] = {"w": w, "dw": dw, "config": config, "error": None}
-        try:
-            value = student.call(f"optim.{rule}", w.copy(), dw, _copy(config))
-            next_w, next_config = validate.pair(value, rule)
-            entry["next_w"], entry["next_config"] = next_w, next_config
-            grads = [rng.normal(size=SHAPE) for _ in range(STEPS)]
-            lr = {"learning_rate": config["learning_rate"]}
-            trajectory, current, state = [], w.copy(), dict(lr)
-            for g in grads:
-                current, state = validate.pair(
-                    student.call(f"optim.{rule}", current, g, state), rule
-                )
-                if not isinstance(state, dict):
-                    raise AssertionError(f"{rule} should return its config dictionary")
-                trajectory.append(current)
-            entry["grads"], entry["trajectory"], entry["lr"] = grads, trajectory, lr
-            defaults = validate.pair(student.call(f"optim.{rule}", w.copy(), dw, None), rule)[1]
-            entry["defaults"] = defaults
-        except Exception as exc:  # kept, re-raised by each check that needs it
-            entry["error"] = exc
-        probe[rule] = entry
+        if not profile.excludes(f"optim.{rule}.one_step"):
+            probe[rule] = _probe_rule(student, rule, rng_for(f"optim_probe.{rule}"))
     evidence["optim"] = probe
     return probe
 
 
-def _entry(probe: dict[str, dict[str, Any]], rule: str) -> dict[str, Any]:
-    entry = probe[rule]
-    if entry["error"] is not None:
-        raise entry["error"]
+def _entry(probe: dict[str, dict[str, Any]], rule: str, part: str = "") -> dict[str, Any]:
+    """The rule's entry; the error of ``part`` ("", "multi", "defaults", "edge") raised again."""
+    entry = probe.get(rule)
+    if entry is None:
+        raise AssertionError(f"{rule} is not part of this course year's assignment")
+    error = entry[f"{part}_error" if part else "error"]
+    if error is not None:
+        raise error
     return entry
 
 
@@ -120,7 +187,7 @@ def _one_step(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
 
 def _multi_step(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
     def test(optim_probe: dict[str, dict[str, Any]]) -> None:
-        e = _entry(optim_probe, rule)
+        e = _entry(optim_probe, rule, "multi")
         current, config = e["w"].copy(), dict(e["lr"])
         for step, (g, got) in enumerate(zip(e["grads"], e["trajectory"], strict=True), 1):
             current, config = getattr(reference(), rule)(current, g, config)
@@ -128,6 +195,81 @@ def _multi_step(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
                 f"{rule}: feeding back the config it returns, "
                 f"w is wrong after step {step} of {STEPS}"
             )
+
+    return test
+
+
+def _same_number(got: Any, want: float) -> bool:
+    if type(got) not in (int, float) or not math.isfinite(got):
+        return False
+    return bool(got == want or abs(got - want) <= 1e-12 * abs(want))
+
+
+def _defaults(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
+    def test(optim_probe: dict[str, dict[str, Any]]) -> None:
+        e = _entry(optim_probe, rule, "defaults")
+        config = e["defaults"]
+        assert isinstance(config, dict), (
+            f"{rule} called with config=None should return (next_w, config) with config a "
+            f"dictionary; its second value is a {type(config).__name__}"
+        )
+        expected_w, expected = getattr(reference(), rule)(e["w"].copy(), e["defaults_dw"], None)
+        for key, want in expected.items():
+            if key in STATE[rule] or key == "t":
+                continue  # the state: the one_step and multi_step checks' concern
+            assert key in config, (
+                f"{rule} called with config=None should fill in config['{key}'] with its "
+                f"documented default, {want!r}; your config has no '{key}'"
+            )
+            assert _same_number(config[key], want), (
+                f"{rule} called with config=None: config['{key}'] should be the documented "
+                f"default {want!r}, but it is {config[key]!r}"
+            )
+        next_w = validate.array(e["defaults_w"], f"{rule}'s next_w", SHAPE)
+        assert close(next_w, expected_w), (
+            f"{rule} called with config=None does not take the step the documented defaults "
+            "give (did its state start as zeros like w?)"
+        )
+
+    return test
+
+
+def _edge(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
+    def test(optim_probe: dict[str, dict[str, Any]]) -> None:
+        e = _entry(optim_probe, rule, "edge")
+        w, dw = e["edge_w"], e["edge_dw"]
+        next_w, config = validate.pair(e["edge_value"], rule)
+        assert isinstance(config, dict), (
+            f"{rule} should return (next_w, config) with config a dictionary; its second "
+            f"value is a {type(config).__name__}"
+        )
+        if isinstance(next_w, np.ndarray) and next_w.shape == SHAPE and next_w.dtype.kind == "f":
+            assert np.isfinite(next_w[ZERO_ROWS]).all(), (
+                f"{rule}: a zero gradient from a fresh state (no state in config yet) gives NaN or "
+                "infinite weights: 0 / 0 where epsilon should keep the denominator above 0"
+            )
+        next_w = validate.array(next_w, f"{rule}'s next_w", SHAPE)
+        assert next_w.dtype == w.dtype, (
+            f"{rule}'s next_w should have the dtype of w, {w.dtype}, not {next_w.dtype}"
+        )
+        assert close(next_w[ZERO_ROWS], w[ZERO_ROWS]), (
+            f"{rule}: a zero gradient from a fresh state (no state in config yet) should leave w "
+            "unchanged, but yours moved it"
+        )
+        expected, _ = getattr(reference(), rule)(w.copy(), dw.copy(), dict(e["edge_config"]))
+        got, want = next_w[TINY_ROWS], expected[TINY_ROWS]
+        worst = np.unravel_index(np.argmax(np.abs(got - want)), got.shape)
+        assert close(got, want), (
+            f"{rule}: from a fresh state, at w = 0, gradients of about 1e-12 should move w "
+            f"to about +-{np.abs(want).mean():.2g}; for a gradient of {dw[TINY_ROWS][worst]:.3g} "
+            f"next_w should be {want[worst]:.3g}, but yours is {got[worst]:.3g}"
+        )
+        after = e["edge_args"]
+        readable = isinstance(after, tuple) and len(after) == 2 and isinstance(after[0], list)
+        dw_after = after[0][1] if readable and len(after[0]) == 3 else None
+        assert isinstance(dw_after, np.ndarray) and np.array_equal(dw_after, dw), (
+            f"{rule} changed its argument dw in place; compute with dw without writing to it"
+        )
 
     return test
 
@@ -141,6 +283,16 @@ for _rule in RULES:
         points=1,
         title=f"{_rule}: five updates in a row, state carried",
     )(_multi_step(_rule))
+    globals()[f"test_{_rule}_defaults"] = check(
+        f"optim.{_rule}.defaults",
+        points=1,
+        title=f"{_rule}: config=None gives the documented defaults",
+    )(_defaults(_rule))
+    globals()[f"test_{_rule}_edge"] = check(
+        f"optim.{_rule}.edge",
+        points=1,
+        title=f"{_rule}: zero and tiny gradients from a fresh state; returns (next_w, config)",
+    )(_edge(_rule))
 
 
 # --- misconceptions ---------------------------------------------------------
@@ -183,13 +335,13 @@ def momentum_sign(evidence: Evidence) -> bool:
         "saved in config, so the next call cannot use them."
     ),
     hint="Before returning, store the new state: config['velocity'] = v (or cache, m, v, t).",
-    checks=tuple(f"optim.{r}.multi_step" for r in RULES),
+    checks=tuple(f"optim.{r}.multi_step" for r in RULES if STATE[r]),
 )
 def state_not_saved(evidence: Evidence) -> bool:
     probe = evidence.get("optim") or {}
     for rule, e in probe.items():
-        if e.get("error") is not None or "trajectory" not in e:
-            continue
+        if not STATE[rule] or e.get("multi_error") is not None or "trajectory" not in e:
+            continue  # sgd keeps no state: a fresh start each step is right
         current = e["w"].copy()
         for g, got in zip(e["grads"], e["trajectory"], strict=True):
             current, _ = getattr(reference(), rule)(current, g, dict(e["lr"]))
@@ -205,7 +357,7 @@ def state_not_saved(evidence: Evidence) -> bool:
     title="epsilon inside the square root",
     explanation="Your RMSProp divides by sqrt(cache + eps); the formula is sqrt(cache) + eps.",
     hint="next_w = w - learning_rate * dw / (np.sqrt(cache) + epsilon).",
-    checks=("optim.rmsprop.one_step",),
+    checks=("optim.rmsprop.one_step", "optim.rmsprop.edge"),
 )
 def rmsprop_eps(evidence: Evidence) -> bool:
     def formula(e: dict[str, Any]) -> np.ndarray:
@@ -285,7 +437,26 @@ def adam_t_order(evidence: Evidence) -> bool:
     title="Adam's epsilon inside the square root",
     explanation="Your Adam divides by sqrt(vt + eps); the formula is sqrt(vt) + eps.",
     hint="next_w = w - learning_rate * mt / (np.sqrt(vt) + epsilon).",
-    checks=("optim.adam.one_step",),
+    checks=("optim.adam.one_step", "optim.adam.edge"),
 )
 def adam_eps(evidence: Evidence) -> bool:
     return _matches(evidence, "adam", lambda e: _adam(e, eps_inside=True))
+
+
+@misconception(
+    "ADAGRAD_EPS_PLACEMENT",
+    title="AdaGrad's epsilon inside the square root",
+    explanation=(
+        "Your AdaGrad divides by sqrt(cache + eps); the formula is sqrt(cache) + eps. Where "
+        "the gradients so far are tiny the two differ by orders of magnitude."
+    ),
+    hint="next_w = w - learning_rate * dw / (np.sqrt(cache) + epsilon).",
+    checks=("optim.adagrad.one_step", "optim.adagrad.edge"),
+)
+def adagrad_eps(evidence: Evidence) -> bool:
+    def formula(e: dict[str, Any]) -> np.ndarray:
+        c = e["config"]
+        cache = c["cache"] + e["dw"] ** 2
+        return np.asarray(e["w"] - c["learning_rate"] * e["dw"] / np.sqrt(cache + 1e-8))
+
+    return _matches(evidence, "adagrad", formula)

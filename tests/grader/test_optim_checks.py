@@ -1,12 +1,17 @@
 """Each update-rule check and misconception: it fails (and names the mistake)
-on a submission with the bug, and passes on the reference."""
+on a submission with the bug, passes on the reference, and reports the
+template's rules as not implemented (except sgd, which the template gives
+complete)."""
 
 from __future__ import annotations
 
 import pytest
 
-from grader import REPO_ROOT
-from grader.grade import grade
+from grader import REPO_ROOT, template_root
+from grader.checks.test_optim import RULES
+from grader.grade import grade, run
+from grader.registry import MISCONCEPTIONS
+from grader.report import GradeReport
 from tests.grader.conftest import MakeSubmission
 
 RMS_CACHE = '    cache = decay * config["cache"] + (1 - decay) * dw**2\n'
@@ -14,6 +19,8 @@ RMS_STEP = '    next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + co
 ADAM_STEP = (
     '    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])\n'
 )
+ADAGRAD_CACHE = '    cache = config["cache"] + dw**2\n'
+KINDS = ("one_step", "multi_step", "defaults", "edge")
 
 # misconception -> (changes to optim.py, the check that must fail)
 BUGS = {
@@ -71,13 +78,86 @@ BUGS = {
         ],
         "optim.adam.one_step",
     ),
+    "ADAGRAD_EPS_PLACEMENT": (
+        [
+            (
+                ADAGRAD_CACHE + RMS_STEP,
+                ADAGRAD_CACHE
+                + RMS_STEP.replace(
+                    '(np.sqrt(cache) + config["epsilon"])', 'np.sqrt(cache + config["epsilon"])'
+                ),
+            )
+        ],
+        "optim.adagrad.one_step",
+    ),
+}
+
+# name -> (changes to optim.py, exactly the checks that fail (None: at least
+# these), misconceptions named, {check: what its message says}). Bugs that do
+# not get in each other's way share a submission, one grade for several.
+GROUPS = {
+    "sgd uphill, adam's default rate, dw scaled in place, adagrad's cache lost": (
+        [
+            (
+                '    w -= config["learning_rate"] * dw\n',
+                '    w += config["learning_rate"] * dw\n',
+            ),
+            (
+                '    config.setdefault("learning_rate", 1e-3)\n',
+                '    config.setdefault("learning_rate", 1e-2)\n',
+            ),
+            (
+                '    v = config["momentum"] * v - config["learning_rate"] * dw\n',
+                '    dw *= config["learning_rate"]\n    v = config["momentum"] * v - dw\n',
+            ),
+            (
+                ADAGRAD_CACHE + RMS_STEP + '\n    config["cache"] = cache\n',
+                ADAGRAD_CACHE + RMS_STEP + "\n",
+            ),
+        ],
+        {f"optim.sgd.{kind}" for kind in KINDS}
+        | {"optim.adam.defaults", "optim.sgd_momentum.edge"}
+        | {"optim.adagrad.one_step", "optim.adagrad.multi_step"},
+        {"OPTIM_STATE_NOT_SAVED"},
+        {
+            "optim.adam.defaults": "config['learning_rate'] should be the documented default 0.001",
+            "optim.sgd_momentum.edge": "changed its argument dw in place",
+        },
+    ),
+    "adam's epsilon added after the division": (
+        [
+            (
+                ADAM_STEP,
+                '    next_w = w - config["learning_rate"] * '
+                '(m_hat / np.sqrt(v_hat) + config["epsilon"])\n',
+            )
+        ],
+        None,
+        set(),
+        {"optim.adam.edge": "0 / 0"},
+    ),
+    "adagrad's epsilon inside the square root": (
+        BUGS["ADAGRAD_EPS_PLACEMENT"][0],
+        {"optim.adagrad.one_step", "optim.adagrad.edge"},
+        {"ADAGRAD_EPS_PLACEMENT"},
+        {"optim.adagrad.edge": "gradients of about 1e-12 should move w"},
+    ),
 }
 
 
-def test_reference_passes_every_optimizer_check() -> None:
-    report = grade(REPO_ROOT / "examples" / "submissions" / "reference.zip", keyword="optim")
-    assert len(report.checks) == 6
-    assert all(c.outcome == "passed" for c in report.checks)
+def failed(report: GradeReport) -> set[str]:
+    return {c.id for c in report.checks if c.outcome != "passed"}
+
+
+def test_reference_passes_every_optimizer_check_and_shows_no_mistake() -> None:
+    report, evidence = run(
+        REPO_ROOT / "examples" / "submissions" / "reference.zip", keyword="optim"
+    )
+    assert {c.id for c in report.checks} == {f"optim.{r}.{k}" for r in RULES for k in KINDS}
+    assert failed(report) == set()
+    optim_codes = [m for m in MISCONCEPTIONS.values() if m.checks[0].startswith("optim.")]
+    # Not even asked, no detector of this part fires on a correct submission.
+    assert not [m.code for m in optim_codes if m.detect(evidence)]
 
 
 @pytest.mark.parametrize("code", sorted(BUGS))
@@ -88,3 +168,27 @@ def test_bug_fails_its_check_and_is_diagnosed(code: str, make_submission: MakeSu
     result = next(c for c in report.checks if c.id == must_fail)
     assert result.outcome == "failed"
     assert code in {d.code for d in result.diagnoses}
+
+
+@pytest.mark.parametrize("name", list(GROUPS))
+def test_check_bugs_fail_their_checks(name: str, make_submission: MakeSubmission) -> None:
+    changes, must_fail, codes, messages = GROUPS[name]
+    report = grade(
+        make_submission(*[("optim.py", old, new) for old, new in changes]), keyword="optim"
+    )
+    if must_fail is not None:
+        assert failed(report) == must_fail
+    named = {d.code for c in report.checks for d in c.diagnoses}
+    assert codes <= named
+    by_id = {c.id: c for c in report.checks}
+    for check_id, text in messages.items():
+        assert by_id[check_id].outcome == "failed"
+        assert text in by_id[check_id].message
+
+
+def test_template_reports_every_rule_but_sgd_not_implemented() -> None:
+    report = grade(template_root(), keyword="optim")
+    given = {c.id for c in report.checks if c.id.startswith("optim.sgd.")}
+    assert given == {f"optim.sgd.{kind}" for kind in KINDS}
+    assert failed(report) == {c.id for c in report.checks} - given
+    assert all("not implemented" in c.message for c in report.checks if c.id not in given)
