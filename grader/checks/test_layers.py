@@ -15,9 +15,9 @@ Tolerance: norm-wise relative error below 1e-7. A correct float64
 implementation differs from the reference only in the order of its
 operations, about 1e-15 relative here (sums of at most 20 terms of order
 one); the scores shifted by 1000 carry 1e-13 absolute round-off of their own.
-That leaves a margin of a million to round-off, while every bug these checks
-are for is off by more than 10%: deterministic checks, no false-fail
-probability beyond round-off.
+That leaves a margin of a million to round-off, while the bugs these checks
+are for are off by more than 1% (a forgotten bias, the smallest, by about 5%):
+deterministic checks, no false-fail probability beyond round-off.
 """
 
 from __future__ import annotations
@@ -191,9 +191,9 @@ def _assert_close(got: np.ndarray, want: np.ndarray, what: str) -> None:
 
 
 def number(value: Any, what: str) -> float:
-    """value as a real number (a Python or numpy float, or a 0-d array)."""
-    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "fiu":
-        value = value.item()
+    """value as a real number (a Python or numpy number, or an array of one)."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "fiu":
+        value = value.reshape(()).item()
     if type(value) not in (float, int):
         kind = "None (is a `return` missing?)" if value is None else f"a {type(value).__name__}"
         raise AssertionError(f"{what} should be a number, but it is {kind}")

@@ -192,3 +192,14 @@ def test_template_reports_every_rule_but_sgd_not_implemented() -> None:
     assert given == {f"optim.sgd.{kind}" for kind in KINDS}
     assert failed(report) == {c.id for c in report.checks} - given
     assert all("not implemented" in c.message for c in report.checks if c.id not in given)
+
+
+def test_adagrad_checks_skip_for_a_course_year_without_adagrad() -> None:
+    report = grade(
+        REPO_ROOT / "examples" / "submissions" / "reference.zip",
+        keyword="adagrad",
+        profile="course-2019",
+    )
+    assert {c.id for c in report.checks} == {f"optim.adagrad.{kind}" for kind in KINDS}
+    assert all(c.outcome == "skipped" for c in report.checks)
+    assert report.max_score == 0
