@@ -81,6 +81,12 @@ def _edge_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return w, dw
 
 
+def documented(rule: str) -> dict[str, Any]:
+    """The reference's fresh config: the documented hyper-parameters, zero state, t = 0."""
+    config: dict[str, Any] = getattr(reference(), rule)(np.zeros(SHAPE), np.zeros(SHAPE), None)[1]
+    return config if "t" not in config else config | {"t": 0}
+
+
 def _sized_gradient(rng: np.random.Generator) -> np.ndarray:
     """A gradient with entries of size 1 to 2 and random signs."""
     sized: np.ndarray = rng.uniform(1.0, 2.0, SHAPE) * rng.choice([-1.0, 1.0], SHAPE)
@@ -123,6 +129,14 @@ def _probe_rule(student: StudentProxy, rule: str, rng: np.random.Generator) -> d
     def defaults() -> None:
         value = student.call(call, w.copy(), defaults_dw, None)
         entry["defaults_w"], entry["defaults"] = validate.pair(value, rule)
+        # The same step with the documented defaults given explicitly: the
+        # defaults check compares the two, so a wrong formula, the other
+        # checks' concern, does not fail it too.
+        try:
+            value = student.call(call, w.copy(), defaults_dw, documented(rule))
+            entry["explicit_w"] = validate.pair(value, rule)[0]
+        except Exception:
+            entry["explicit_w"] = None
 
     def edge() -> None:
         config = dict(entry["edge_config"])
@@ -229,10 +243,22 @@ def _defaults(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
                 f"default {want!r}, but it is {config[key]!r}"
             )
         next_w = validate.array(e["defaults_w"], f"{rule}'s next_w", SHAPE)
-        assert close(next_w, expected_w), (
-            f"{rule} called with config=None does not take the step the documented defaults "
-            "give (did its state start as zeros like w?)"
-        )
+        explicit = e["explicit_w"]
+        if isinstance(explicit, np.ndarray) and explicit.shape == SHAPE:
+            given = ", ".join(
+                f"{k}=zeros" if k in STATE[rule] else f"{k}={v!r}"
+                for k, v in documented(rule).items()
+            )
+            assert close(next_w, explicit), (
+                f"{rule} called with config=None takes a different step than with the "
+                f"documented fresh config given explicitly ({given}): check the defaults it "
+                "fills in, and that its state starts as zeros like w"
+            )
+        else:
+            assert close(next_w, expected_w), (
+                f"{rule} called with config=None does not take the step the documented "
+                "defaults give (did its state start as zeros like w?)"
+            )
 
     return test
 
@@ -248,8 +274,9 @@ def _edge(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
         )
         if isinstance(next_w, np.ndarray) and next_w.shape == SHAPE and next_w.dtype.kind == "f":
             assert np.isfinite(next_w[ZERO_ROWS]).all(), (
-                f"{rule}: a zero gradient from a fresh state (no state in config yet) gives NaN or "
-                "infinite weights: 0 / 0 where epsilon should keep the denominator above 0"
+                f"{rule}: a zero gradient from a fresh state (no state in config yet) gives NaN "
+                "or infinite weights, as 0 / 0 does: every denominator must stay above 0 "
+                "(epsilon is there for that)"
             )
         next_w = validate.array(next_w, f"{rule}'s next_w", SHAPE)
         assert next_w.dtype == w.dtype, (
@@ -318,7 +345,7 @@ def _matches(
         "negative gradient (v = momentum * v - learning_rate * dw): the step goes uphill."
     ),
     hint="With v = momentum * v - learning_rate * dw, the update is next_w = w + v.",
-    checks=("optim.sgd_momentum.one_step",),
+    checks=("optim.sgd_momentum.one_step", "optim.sgd_momentum.edge"),
 )
 def momentum_sign(evidence: Evidence) -> bool:
     def formula(e: dict[str, Any]) -> np.ndarray:
@@ -379,7 +406,7 @@ def rmsprop_eps(evidence: Evidence) -> bool:
         "are swapped, or the gradient is not squared."
     ),
     hint="cache = decay_rate * cache + (1 - decay_rate) * dw**2.",
-    checks=("optim.rmsprop.one_step",),
+    checks=("optim.rmsprop.one_step", "optim.rmsprop.edge"),
 )
 def rmsprop_decay(evidence: Evidence) -> bool:
     def variant(swap: bool, square: bool) -> Callable[[dict[str, Any]], np.ndarray]:
@@ -416,7 +443,7 @@ def _adam(
         "Your Adam uses m and v directly; it must divide them by 1 - beta1**t and 1 - beta2**t."
     ),
     hint="mt = m / (1 - beta1**t); vt = v / (1 - beta2**t); then divide by sqrt(vt) + eps.",
-    checks=("optim.adam.one_step",),
+    checks=("optim.adam.one_step", "optim.adam.edge"),
 )
 def adam_no_correction(evidence: Evidence) -> bool:
     return _matches(evidence, "adam", lambda e: _adam(e, correct=False))
@@ -429,7 +456,7 @@ def adam_no_correction(evidence: Evidence) -> bool:
         "Your bias correction uses the old t; increment t first, so the first step uses t = 1."
     ),
     hint="t = config['t'] + 1 before computing 1 - beta1**t and 1 - beta2**t.",
-    checks=("optim.adam.one_step",),
+    checks=("optim.adam.one_step", "optim.adam.edge"),
 )
 def adam_t_order(evidence: Evidence) -> bool:
     return _matches(evidence, "adam", lambda e: _adam(e, t_after=True))
