@@ -2,4 +2,4 @@
 ``pytest grader --submission=PATH``."""
 
 from grader.plugin import *  # noqa: F403
-from grader.plugin import evidence, student, submission  # noqa: F401
+from grader.plugin import evidence, profile_gate, student, submission  # noqa: F401

@@ -116,7 +116,7 @@ def profile(request: pytest.FixtureRequest, submission: Submission) -> Profile:
 
 
 @pytest.fixture(autouse=True)
-def _profile_gate(request: pytest.FixtureRequest, profile: Profile) -> None:
+def profile_gate(request: pytest.FixtureRequest, profile: Profile) -> None:
     """Skip the checks of parts the submission's course year did not have:
     a skipped check counts toward neither the score nor the maximum."""
     marker = request.node.get_closest_marker("grader_check")

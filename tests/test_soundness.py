@@ -19,7 +19,7 @@ def test_soundness_reference_sample_has_no_false_fail_and_no_detector_firing() -
 
 def test_soundness_catalogue_holds_every_tested_bug() -> None:
     cases = soundness.catalogue()
-    assert len(cases) >= 28
+    assert len(cases) >= 35
     assert {"DROPOUT_P_AS_DROP", "ADAM_T_ORDER", "fc_net: dropout on scores"} <= set(cases)
 
 
@@ -33,7 +33,7 @@ def test_soundness_counts_a_false_fail(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tally can fail: a buggy layer posing as the reference is caught."""
     cases = soundness.catalogue()
     posing = soundness.Case(
-        soundness.REFERENCE, cases["DROPOUT_UNSCALED"].changes, frozenset(), None, "dropout"
+        soundness.REFERENCE, cases["DROPOUT_UNSCALED"].changes, frozenset(), frozenset(), "dropout"
     )
     monkeypatch.setattr(soundness, "catalogue", lambda: {soundness.REFERENCE: posing})
     _, tally = soundness._sweep((soundness.REFERENCE, 0, 1))

@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
@@ -36,7 +37,7 @@ class Case:
     name: str
     changes: tuple[tuple[str, str, str], ...]
     must_fail: frozenset[str]
-    code: str | None
+    codes: frozenset[str]
     keyword: str | None
 
 
@@ -50,18 +51,31 @@ class Tally:
 
 def catalogue() -> dict[str, Case]:
     """Every bug the project's tests build, with what it must cause."""
-    from tests.grader import test_dropout_checks, test_fc_net_checks, test_optim_checks
+    from tests.grader import (
+        test_dropout_checks,
+        test_fc_net_checks,
+        test_layer_checks,
+        test_optim_checks,
+    )
 
-    cases = [Case(REFERENCE, (), frozenset(), None, None)]
-    for code, (changes, must_fail) in test_dropout_checks.BUGS.items():
-        edits = tuple(("layers.py", old, new) for old, new in changes)
-        cases.append(Case(code, edits, frozenset(must_fail), code, "dropout"))
-    for name, (changes, must_fail, code) in test_fc_net_checks.BUGS.items():
-        edits = tuple((test_fc_net_checks.NET, old, new) for old, new in changes)
-        cases.append(Case(f"fc_net: {name}", edits, frozenset(must_fail), code, "fc_net"))
+    def case(name: str, file: str, changes: Any, fail: Any, codes: Any, key: str) -> Case:
+        edits = tuple((file, old, new) for old, new in changes)
+        return Case(name, edits, frozenset(fail), frozenset(codes), key)
+
+    cases = [Case(REFERENCE, (), frozenset(), frozenset(), None)]
+    for code, (changes, fail) in test_dropout_checks.BUGS.items():
+        cases.append(case(code, "layers.py", changes, fail, {code}, "dropout"))
+    for name, (changes, fail, code) in test_fc_net_checks.BUGS.items():
+        codes = {code} if code else set()
+        cases.append(
+            case(f"fc_net: {name}", test_fc_net_checks.NET, changes, fail, codes, "fc_net")
+        )
+    for name, (changes, fail, codes, _) in test_layer_checks.GROUPS.items():
+        cases.append(case(f"layers: {name}", "layers.py", changes, fail, codes, "layers"))
     for code, (changes, check) in test_optim_checks.BUGS.items():
-        edits = tuple(("optim.py", old, new) for old, new in changes)
-        cases.append(Case(code, edits, frozenset({check}), code, "optim"))
+        cases.append(case(code, "optim.py", changes, {check}, {code}, "optim"))
+    for name, (changes, fail, codes, _) in test_optim_checks.GROUPS.items():
+        cases.append(case(f"optim: {name}", "optim.py", changes, fail, codes, "optim"))
     return {case.name: case for case in cases}
 
 
@@ -97,8 +111,7 @@ def _sweep(task: tuple[str, int, int]) -> tuple[str, Tally]:
                 problems |= {f"fired on the reference: {c}" for c in fired}
             else:
                 problems = {f"not failed: {c}" for c in case.must_fail - failed}
-                if case.code is not None and case.code not in named:
-                    problems.add(f"{case.code} not named")
+                problems |= {f"{code} not named" for code in case.codes - named}
             if problems:
                 tally.bad += 1
                 tally.examples.update(problems)

@@ -304,24 +304,41 @@ def _edge(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
     return test
 
 
+#: Rules students receive complete: checked (a student may break them) but
+#: worth no points, so untouched starter code earns nothing.
+GIVEN = frozenset({"sgd"})
+
+
+def _points(rule: str, points: float) -> float:
+    return 0.0 if rule in GIVEN else points
+
+
+def _title(rule: str, title: str) -> str:
+    return f"{title} (given complete: checked, no points)" if rule in GIVEN else title
+
+
 for _rule in RULES:
     globals()[f"test_{_rule}_one_step"] = check(
-        f"optim.{_rule}.one_step", points=2, title=f"{_rule}: one update matches the formula"
+        f"optim.{_rule}.one_step",
+        points=_points(_rule, 2),
+        title=_title(_rule, f"{_rule}: one update matches the formula"),
     )(_one_step(_rule))
     globals()[f"test_{_rule}_multi_step"] = check(
         f"optim.{_rule}.multi_step",
-        points=1,
-        title=f"{_rule}: five updates in a row, state carried",
+        points=_points(_rule, 1),
+        title=_title(_rule, f"{_rule}: five updates in a row, state carried"),
     )(_multi_step(_rule))
     globals()[f"test_{_rule}_defaults"] = check(
         f"optim.{_rule}.defaults",
-        points=1,
-        title=f"{_rule}: config=None gives the documented defaults",
+        points=_points(_rule, 1),
+        title=_title(_rule, f"{_rule}: config=None gives the documented defaults"),
     )(_defaults(_rule))
     globals()[f"test_{_rule}_edge"] = check(
         f"optim.{_rule}.edge",
-        points=1,
-        title=f"{_rule}: zero and tiny gradients from a fresh state; returns (next_w, config)",
+        points=_points(_rule, 1),
+        title=_title(
+            _rule, f"{_rule}: zero and tiny gradients from a fresh state; returns (next_w, config)"
+        ),
     )(_edge(_rule))
 
 

@@ -104,3 +104,30 @@ def test_profile_given_overrides_detection_and_names_the_swap() -> None:
 def test_profile_unknown_name_lists_the_valid_ones() -> None:
     with pytest.raises(UsageError, match="course-2017, course-2018, course-2019, template"):
         grade(REPO_ROOT / "examples/submissions/reference.zip", profile="2016")
+
+
+def test_profile_without_adagrad_skips_its_checks_from_score_and_maximum(
+    make_submission: MakeSubmission,
+) -> None:
+    report = grade(make_submission(*NO_ADAGRAD), keyword="optim")
+    assert report.profile == "course-2019"
+    adagrad = [c for c in report.checks if c.id.startswith("optim.adagrad.")]
+    assert adagrad and {c.outcome for c in adagrad} == {"skipped"}
+    assert "course-2019" in adagrad[0].message
+    assert (
+        report.score
+        == report.max_score
+        == sum(c.max_points for c in report.checks if not c.id.startswith("optim.adagrad."))
+    )
+
+
+def test_profile_gate_skips_any_check_the_profile_excludes(
+    make_submission: MakeSubmission, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plugin's gate itself, not the optimizer probe, does the skipping."""
+    monkeypatch.setattr(
+        profiles.Profile, "excludes", lambda self, check_id: check_id.startswith("fc_net.")
+    )
+    report = grade(REPO_ROOT / "examples/submissions/reference.zip", keyword="fc_net")
+    assert report.checks and {c.outcome for c in report.checks} == {"skipped"}
+    assert report.max_score == 0
