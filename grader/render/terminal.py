@@ -11,13 +11,17 @@ MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "skipped": "SKIP"}
 
 def render(report: GradeReport) -> str:
     lines = [f"Grade of {report.submission}", ""]
+    previous = ""
     for c in report.checks:
         hidden = "" if c.public else " [hidden]"
         lines.append(
             f"  {MARKS[c.outcome]} {c.points:4g}/{c.max_points:<3g} {c.id}: {c.title}{hidden}"
         )
-        if c.message:
+        if c.message and c.message == previous:
+            lines.append("        (the same reason as above)")
+        elif c.message:
             lines += textwrap.wrap(c.message, 96, initial_indent=" " * 8, subsequent_indent=" " * 8)
+        previous = c.message
         for d in c.diagnoses:
             lines.append(f"        likely cause [{d.code}]: {d.title}")
             lines += textwrap.wrap(
