@@ -1,0 +1,237 @@
+"""The TA's gradebook of inline answers: one SQLite file.
+
+A TA grades one question across the class at once. Answers are grouped by
+what the rubric found in them (the same key points and contradictions, or
+unanswered), largest group first; one score and comment applies to a whole
+group and can be changed for one student afterwards. Every write is one
+transaction in WAL mode, so two TAs (two processes) can work at once, a
+closed session resumes where it stopped, and a per-student score is never
+overwritten by a later group score.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .extract import Answer
+from .suggest import Suggestion, load, suggest
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    student TEXT NOT NULL,
+    question TEXT NOT NULL,
+    notebook TEXT NOT NULL,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL,
+    suggested REAL NOT NULL,
+    max_points REAL NOT NULL,
+    evidence TEXT NOT NULL,
+    auto INTEGER NOT NULL,
+    group_key TEXT NOT NULL,
+    PRIMARY KEY (student, question)
+);
+CREATE TABLE IF NOT EXISTS scores (
+    student TEXT NOT NULL,
+    question TEXT NOT NULL,
+    points REAL NOT NULL,
+    comment TEXT NOT NULL,
+    grader TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('auto', 'group', 'student')),
+    updated TEXT NOT NULL,
+    PRIMARY KEY (student, question)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    description: str
+    students: tuple[str, ...]
+    sample: str
+    suggested: float
+    max_points: float
+    scored: int  # students of the group with a score already
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA busy_timeout=30000")
+        db.executescript(SCHEMA)
+        yield db
+    finally:
+        db.close()
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def group_key(answer: Answer, suggestion: Suggestion | None) -> str:
+    if answer.status != "answered":
+        return answer.status
+    if suggestion is None:
+        return "answered"
+    found = [f.key_point for f in suggestion.findings if f.found]
+    wrong = ["wrong"] if suggestion.contradictions else []
+    return "+".join(found + wrong) or "none of the key points"
+
+
+def describe(key: str) -> str:
+    if key in ("unanswered", "missing"):
+        return f"{key}: no answer to grade"
+    parts = key.split("+")
+    text = (
+        "finds " + ", ".join(p for p in parts if p != "wrong")
+        if key != "none of the key points"
+        else key
+    )
+    return text + ("; states something wrong" if "wrong" in parts else "")
+
+
+def add(db: sqlite3.Connection, student: str, answers: list[Answer]) -> None:
+    """Store (or refresh) a student's answers; scores already given stay."""
+    questions = load().questions
+    with transaction(db):
+        for a in answers:
+            s = suggest(a.question_id, a.text) if a.question_id in questions else None
+            if a.status != "answered" and s is not None:
+                s = None
+            max_points = questions[a.question_id].points if a.question_id in questions else 0.0
+            evidence = (
+                {
+                    "found": {f.key_point: f.evidence for f in s.findings if f.found},
+                    "contradictions": list(s.contradictions),
+                }
+                if s is not None
+                else {}
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    student, a.question_id, a.notebook, a.text, a.status,
+                    s.points if s else 0.0, max_points, json.dumps(evidence, ensure_ascii=False),
+                    int(bool(s and s.auto)), group_key(a, s),
+                ),
+            )  # fmt: skip
+            if s is not None and s.auto:
+                db.execute(
+                    "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?)",
+                    (
+                        student,
+                        a.question_id,
+                        s.points,
+                        "scored by the rubric",
+                        "grader",
+                        "auto",
+                        _now(),
+                    ),
+                )
+            elif a.status != "answered":
+                db.execute(
+                    "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?)",
+                    (student, a.question_id, 0.0, f"{a.status}", "grader", "auto", _now()),
+                )
+
+
+def groups(db: sqlite3.Connection, question: str) -> list[Group]:
+    rows = db.execute(
+        "SELECT a.group_key, a.student, a.text, a.suggested, a.max_points, s.student IS NOT NULL "
+        "FROM answers a LEFT JOIN scores s ON s.student = a.student AND s.question = a.question "
+        "WHERE a.question = ? ORDER BY a.student",
+        (question,),
+    ).fetchall()
+    by_key: dict[str, list[tuple[str, str, float, float, int]]] = {}
+    for key, student, text, suggested, max_points, scored in rows:
+        by_key.setdefault(key, []).append((student, text, suggested, max_points, scored))
+    found = [
+        Group(
+            key,
+            describe(key),
+            tuple(m[0] for m in members),
+            min((m[1] for m in members), key=len),
+            members[0][2],
+            members[0][3],
+            sum(m[4] for m in members),
+        )
+        for key, members in by_key.items()
+    ]
+    return sorted(found, key=lambda g: (-len(g.students), g.key))
+
+
+def score_group(
+    db: sqlite3.Connection, question: str, key: str, points: float, comment: str, grader: str
+) -> int:
+    """Score every student of the group whose score is not their own; returns how many."""
+    with transaction(db):
+        students = [
+            r[0]
+            for r in db.execute(
+                "SELECT a.student FROM answers a LEFT JOIN scores s "
+                "ON s.student = a.student AND s.question = a.question "
+                "WHERE a.question = ? AND a.group_key = ? "
+                "AND (s.source IS NULL OR s.source != 'student')",
+                (question, key),
+            )
+        ]
+        for student in students:
+            db.execute(
+                "INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?)",
+                (student, question, points, comment, grader, "group", _now()),
+            )
+    return len(students)
+
+
+def score_student(
+    db: sqlite3.Connection, question: str, student: str, points: float, comment: str, grader: str
+) -> None:
+    with transaction(db):
+        db.execute(
+            "INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?)",
+            (student, question, points, comment, grader, "student", _now()),
+        )
+
+
+def export_csv(db: sqlite3.Connection, path: Path) -> int:
+    """One row per student, a points and a comment column per question."""
+    questions = [
+        r[0] for r in db.execute("SELECT DISTINCT question FROM answers ORDER BY question")
+    ]
+    students = [r[0] for r in db.execute("SELECT DISTINCT student FROM answers ORDER BY student")]
+    scores = {
+        (s, q): (p, c)
+        for s, q, p, c in db.execute("SELECT student, question, points, comment FROM scores")
+    }
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(
+            ["student", *(f"{q}{suffix}" for q in questions for suffix in ("", " comment"))]
+        )
+        for s in students:
+            row: list[object] = [s]
+            for q in questions:
+                points, comment = scores.get((s, q), ("", "not graded yet"))
+                row += [points, comment]
+            writer.writerow(row)
+    return len(students)
