@@ -102,6 +102,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("checks", help="list the checks with points").set_defaults(run=cmd_checks)
     sub.add_parser("docs", help="print docs/checks.md, the catalogue").set_defaults(run=cmd_docs)
+    from .questions.commands import add_parser as add_questions
+
+    add_questions(sub)
     return p
 
 

@@ -1,0 +1,126 @@
+"""``python -m grader questions ...``: the TA's flow over the gradebook.
+
+    questions import DIR --db FILE         add every submission's answers
+    questions groups QUESTION --db FILE    the groups, largest first
+    questions score QUESTION GROUP POINTS --db FILE [--comment C] [--grader NAME]
+    questions override QUESTION STUDENT POINTS --db FILE [--comment C] [--grader NAME]
+    questions export OUT.csv --db FILE
+
+Each command is one short transaction, so a TA can stop at any point and
+carry on later, and two TAs can work on the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from ..errors import SubmissionError
+from ..submission import open_submission
+from . import gradebook
+from .extract import Answer, extract
+
+SUFFIXES = (".zip", ".ipynb")
+
+
+def _answers(entry: Path) -> list[Answer] | None:
+    """The inline answers of one submission (a notebook, or a zip or folder
+    holding notebooks), or None with a message when it cannot be read."""
+    found: list[Answer] = []
+    try:
+        if entry.suffix == ".ipynb":
+            return list(extract(entry.read_bytes(), entry.name).answers)
+        with tempfile.TemporaryDirectory(prefix="grader-q-") as tmp:
+            staged = open_submission(entry, Path(tmp) / "s")
+            for name in staged.notebooks:
+                try:
+                    found += extract((staged.root / name).read_bytes(), Path(name).name).answers
+                except SubmissionError as exc:
+                    print(f"{entry.name}: {exc}", file=sys.stderr)
+    except (SubmissionError, OSError) as exc:
+        print(f"skipped {entry.name}: {exc}", file=sys.stderr)
+        return None
+    return found
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    entries = sorted(p for p in folder.iterdir() if p.is_dir() or p.suffix in SUFFIXES)
+    added = 0
+    with gradebook.connect(Path(args.db)) as db:
+        for entry in entries:
+            answers = _answers(entry)
+            if answers is not None:
+                gradebook.add(db, entry.stem, answers)
+                added += 1
+    print(f"{added} submissions in {args.db}")
+    return 0
+
+
+def cmd_groups(args: argparse.Namespace) -> int:
+    with gradebook.connect(Path(args.db)) as db:
+        found = gradebook.groups(db, args.question)
+    if not found:
+        print(f"no answers to {args.question} in {args.db}", file=sys.stderr)
+        return 2
+    for g in found:
+        print(f"[{g.key}] {len(g.students)} students, {g.scored} scored; {g.description}")
+        print(f"    suggested {g.suggested:g} / {g.max_points:g}; e.g. {g.sample[:200]!r}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    with gradebook.connect(Path(args.db)) as db:
+        n = gradebook.score_group(
+            db, args.question, args.group, args.points, args.comment, args.grader
+        )
+    print(f"{n} students of [{args.group}] scored {args.points:g}")
+    return 0 if n else 2
+
+
+def cmd_override(args: argparse.Namespace) -> int:
+    with gradebook.connect(Path(args.db)) as db:
+        gradebook.score_student(
+            db, args.question, args.student, args.points, args.comment, args.grader
+        )
+    print(f"{args.student}: {args.points:g}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with gradebook.connect(Path(args.db)) as db:
+        n = gradebook.export_csv(db, Path(args.out))
+    print(f"{n} students written to {args.out}")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    q = sub.add_parser("questions", help="grade inline answers by groups (TA)")
+    qs = q.add_subparsers(dest="questions_command", required=True)
+
+    def db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", required=True, help="the gradebook file (SQLite)")
+        return p
+
+    p = db(qs.add_parser("import", help="add the answers of every submission in a folder"))
+    p.add_argument("folder")
+    p.set_defaults(run=cmd_import)
+    p = db(qs.add_parser("groups", help="the answers to one question, grouped"))
+    p.add_argument("question")
+    p.set_defaults(run=cmd_groups)
+    for name, target, run in (
+        ("score", "group", cmd_score),
+        ("override", "student", cmd_override),
+    ):
+        p = db(qs.add_parser(name, help=f"score one {target}"))
+        p.add_argument("question")
+        p.add_argument(target)
+        p.add_argument("points", type=float)
+        p.add_argument("--comment", default="")
+        p.add_argument("--grader", default="ta")
+        p.set_defaults(run=run)
+    p = db(qs.add_parser("export", help="write the scores as CSV"))
+    p.add_argument("out")
+    p.set_defaults(run=cmd_export)
