@@ -4,6 +4,7 @@ code runs only in the sandboxed worker), and gather a ``GradeReport``."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import tempfile
 import time
@@ -14,6 +15,7 @@ import pytest
 from . import profiles
 from .errors import SubmissionError
 from .plugin import EVIDENCE, ISOLATION, PROFILE_GIVEN, SEED, STAGED, collect_report
+from .questions import answers_of
 from .registry import Evidence
 from .report import CheckResult, GradeReport
 from .submission import Submission, open_submission
@@ -133,5 +135,9 @@ def run(
         ):
             pytest.main(args, plugins=[session])
         assert session.config is not None
+        answers, notes = answers_of(submission.root, submission.notebooks)
         report = collect_report(session.config, str(path), time.perf_counter() - start)
+        report = dataclasses.replace(
+            report, answers=tuple(answers), warnings=report.warnings + tuple(notes)
+        )
         return report, session.config.stash.get(EVIDENCE, {})

@@ -41,6 +41,22 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class InlineAnswer:
+    """A notebook's inline question, the student's answer, and the rubric's
+    suggestion. Graded apart from the checks: not part of ``score``."""
+
+    question: str
+    notebook: str
+    status: str  # answered | unanswered | missing
+    text: str
+    suggested: float
+    max_points: float
+    auto: bool  # scored by the rubric without a TA
+    found: tuple[str, ...] = ()  # key points found
+    contradictions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class GradeReport:
     submission: str
     profile: str
@@ -53,6 +69,7 @@ class GradeReport:
     output_bytes: int = 0
     seed: int | None = None
     profile_reason: str = ""
+    answers: tuple[InlineAnswer, ...] = ()
     schema_version: int = SCHEMA_VERSION
     grader_version: str = field(default="0.1.0")
 

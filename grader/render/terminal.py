@@ -27,6 +27,18 @@ def render(report: GradeReport) -> str:
             lines += textwrap.wrap(
                 f"hint: {d.hint}", 96, initial_indent=" " * 10, subsequent_indent=" " * 16
             )
+    if report.answers:
+        lines += ["", "Inline questions (graded apart from the checks):"]
+    for a in report.answers:
+        if a.status != "answered":
+            lines.append(f"  {a.question} ({a.notebook}): {a.status}, 0 / {a.max_points:g}")
+            continue
+        who = "scored by the rubric" if a.auto else "for a TA to grade"
+        lines.append(
+            f"  {a.question} ({a.notebook}): suggested {a.suggested:g} / {a.max_points:g}, {who}"
+        )
+        for wrong in a.contradictions:
+            lines.append(f"      says: {wrong}")
     lines += ["", f"Score: {report.score:g} / {report.max_score:g}"]
     lines.append(f"Profile: {report.profile} ({report.profile_reason})")
     lines.append(f"Isolation: {report.isolation}; graded in {report.seconds:.2f} s")

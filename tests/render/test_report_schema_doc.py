@@ -7,7 +7,7 @@ import re
 from dataclasses import fields
 
 from grader import REPO_ROOT
-from grader.report import SCHEMA_VERSION, CheckResult, Diagnosis, GradeReport
+from grader.report import SCHEMA_VERSION, CheckResult, Diagnosis, GradeReport, InlineAnswer
 
 DOC = REPO_ROOT / "docs" / "report_schema.md"
 
@@ -24,6 +24,7 @@ def test_report_schema_doc_lists_every_field() -> None:
     assert _documented("The report") == expected, "update docs/report_schema.md"
     assert _documented("A check") == {f.name for f in fields(CheckResult)}
     assert _documented("A diagnosis") == {f.name for f in fields(Diagnosis)}
+    assert _documented("An inline answer") == {f.name for f in fields(InlineAnswer)}
     assert f"# report.json, schema version {SCHEMA_VERSION}\n" in DOC.read_text(encoding="utf-8")
 
 
