@@ -16,8 +16,9 @@ from typing import Any
 
 from .sandbox.inprocess import InProcessWorker
 from .sandbox.launcher import Limits, WorkerError, WorkerProcess, isolation_level
+from .sandbox.protocol import Ref
 
-MODULES = ("layers", "layer_utils", "optim", "classifiers.fc_net")
+MODULES = ("layers", "layer_utils", "optim", "classifiers.fc_net", "solver")
 
 
 class StudentError(Exception):
@@ -45,6 +46,14 @@ class Handle:
                 "crashed", f"the {self.target} object was lost when the worker restarted"
             )
         return self.proxy.request({"op": op, "handle": self.number, **fields}, what=self.target)
+
+    def ref(self) -> Ref:
+        """This object, to pass as an argument of another call in the worker."""
+        if self.generation != self.proxy.generation:
+            raise StudentError(
+                "crashed", f"the {self.target} object was lost when the worker restarted"
+            )
+        return Ref(self.number)
 
     def method(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return self._request("method", name=name, args=list(args), kwargs=kwargs)

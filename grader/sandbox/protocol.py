@@ -47,6 +47,25 @@ class ProtocolError(Exception):
     """A frame that is not well-formed plain data."""
 
 
+class Ref:
+    """Names an object the worker keeps (a handle number), so the trusted
+    process can pass it as an argument, e.g. a net to a Solver."""
+
+    __slots__ = ("number",)
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Ref and other.number == self.number
+
+    def __hash__(self) -> int:
+        return hash(("Ref", self.number))
+
+    def __repr__(self) -> str:
+        return f"Ref({self.number})"
+
+
 class Opaque:
     """Stands for a value the worker could not send as plain data (a student
     function returned an object of its own, say). Only its type name and a
@@ -82,6 +101,8 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
         return value if -(2**63) <= value < 2**64 else float(value)
     if kind is float:
         return value if math.isfinite(value) else {"__float__": repr(value)}
+    if kind is Ref:
+        return {"__ref__": int(value.number)}
     if kind is type and value in SCALAR_TYPES:
         return {"__dtype__": SCALAR_TYPES[value]}
     if isinstance(value, np.generic) and value.dtype.name in DTYPES:
@@ -136,6 +157,8 @@ def _decode(value: Any, blobs: list[bytes], depth: int) -> Any:
         return np.dtype(value["__dtype__"]).type
     if set(value) == {"__float__"} and value["__float__"] in ("nan", "inf", "-inf"):
         return float(value["__float__"])
+    if set(value) == {"__ref__"} and type(value["__ref__"]) is int:
+        return Ref(value["__ref__"])
     if set(value) == {"__opaque__", "repr"}:
         return Opaque(str(value["__opaque__"])[:100], str(value["repr"])[:200])
     raise ProtocolError("unknown marker")

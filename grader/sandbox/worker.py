@@ -84,6 +84,19 @@ class Worker:
             obj = getattr(obj, part)
         return obj
 
+    def deref(self, value):
+        """Arguments with each handle reference replaced by its object."""
+        kind = type(value).__name__
+        if kind == "Ref":
+            return self.handles[value.number]
+        if type(value) is list:
+            return [self.deref(v) for v in value]
+        if type(value) is tuple:
+            return tuple(self.deref(v) for v in value)
+        if type(value) is dict:
+            return {k: self.deref(v) for k, v in value.items()}
+        return value
+
     def handle(self, request):
         op = request["op"]
         if op == "import":
@@ -96,7 +109,8 @@ class Worker:
                     errors[name] = _error(exc)["error"]
             return {"ok": True, "value": errors}
         if op in ("call", "new"):
-            args, kwargs = request.get("args", []), request.get("kwargs", {})
+            args = self.deref(request.get("args", []))
+            kwargs = self.deref(request.get("kwargs", {}))
             value = self.resolve(request["target"])(*args, **kwargs)
             if op == "new":
                 self.handles[len(self.handles) + 1] = value
@@ -105,7 +119,8 @@ class Worker:
         obj = self.handles[request["handle"]]
         name = request["name"]
         if op == "method":
-            args, kwargs = request.get("args", []), request.get("kwargs", {})
+            args = self.deref(request.get("args", []))
+            kwargs = self.deref(request.get("kwargs", {}))
             return self.answer(getattr(obj, name)(*args, **kwargs), request, args, kwargs)
         if op == "getattr":
             return {"ok": True, "value": getattr(obj, name)}

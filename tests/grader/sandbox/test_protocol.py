@@ -59,3 +59,35 @@ def _frame(body: object, blobs: list[int], payload: bytes = b"") -> bytes:
 def test_protocol_rejects_forged_markers(frame: bytes) -> None:
     with pytest.raises(ProtocolError):
         decode(frame)
+
+
+def test_protocol_refs_round_trip_and_reach_the_worker_object(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A Handle passed as an argument arrives in the worker as the object it names."""
+    from grader import REPO_ROOT
+    from grader.proxy import StudentProxy
+    from grader.sandbox.protocol import Ref
+    from grader.submission import open_submission
+
+    assert decode(encode([Ref(3)])) == [Ref(3)]
+    staged = open_submission(REPO_ROOT / "examples/submissions/reference.zip", tmp_path / "s")
+    proxy = StudentProxy(staged.root)
+    try:
+        rng = np.random.default_rng(0)
+        net = proxy.new(
+            "classifiers.fc_net.FullyConnectedNet", [8], input_dim=6, num_classes=3,
+            dtype=np.float64, weight_scale=0.1,
+        )  # fmt: skip
+        data = {
+            "X_train": rng.normal(size=(40, 6)), "y_train": rng.integers(0, 3, 40),
+            "X_val": rng.normal(size=(10, 6)), "y_val": rng.integers(0, 3, 10),
+        }  # fmt: skip
+        solver = proxy.new(
+            "solver.Solver", net.ref(), data, num_epochs=2, batch_size=10, verbose=False,
+            optim_config={"learning_rate": 0.1}, seed=1,
+        )  # fmt: skip
+        solver.method("train")
+        history = solver.get("train_acc_history")
+    finally:
+        proxy.close()
+    assert isinstance(history, list) and len(history) == 3
+    assert all(0.0 <= a <= 1.0 for a in history)
