@@ -40,19 +40,19 @@ class Handle:
     generation: int
     target: str
 
-    def _request(self, op: str, **fields: Any) -> Any:
+    def _alive(self) -> None:
         if self.generation != self.proxy.generation:
             raise StudentError(
                 "crashed", f"the {self.target} object was lost when the worker restarted"
             )
+
+    def _request(self, op: str, **fields: Any) -> Any:
+        self._alive()
         return self.proxy.request({"op": op, "handle": self.number, **fields}, what=self.target)
 
     def ref(self) -> Ref:
         """This object, to pass as an argument of another call in the worker."""
-        if self.generation != self.proxy.generation:
-            raise StudentError(
-                "crashed", f"the {self.target} object was lost when the worker restarted"
-            )
+        self._alive()
         return Ref(self.number)
 
     def method(self, name: str, *args: Any, **kwargs: Any) -> Any:

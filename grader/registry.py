@@ -46,6 +46,14 @@ class Misconception:
     checks: tuple[str, ...]
     detect: Callable[[Evidence], bool]
 
+    def shown(self, evidence: Evidence) -> bool:
+        """Does the evidence show this mistake? A detector that raises says no:
+        it never takes a grade down with it."""
+        try:
+            return bool(self.detect(evidence))
+        except Exception:
+            return False
+
 
 CHECKS: dict[str, CheckSpec] = {}
 MISCONCEPTIONS: dict[str, Misconception] = {}
@@ -95,13 +103,8 @@ def diagnose(check_id: str, evidence: Evidence) -> list[Misconception]:
     """The misconceptions the evidence shows, among those tied to check_id."""
     found = []
     for item in MISCONCEPTIONS.values():
-        if check_id in item.checks:
-            try:
-                shown = bool(item.detect(evidence))
-            except Exception:  # a detector never takes a grade down with it
-                shown = False
-            if shown:
-                found.append(item)
+        if check_id in item.checks and item.shown(evidence):
+            found.append(item)
     return found
 
 

@@ -172,10 +172,7 @@ def _answer(result: Result | None, name: str) -> Returned:
     return result
 
 
-def relative_error(got: np.ndarray, want: np.ndarray) -> float:
-    """Norm-wise relative error of two finite arrays of one shape."""
-    scale = float(np.linalg.norm(got) + np.linalg.norm(want))
-    return 0.0 if scale == 0 else float(np.linalg.norm(got - want)) / scale
+relative_error = validate.relative_error
 
 
 def close(got: Any, want: np.ndarray) -> bool:

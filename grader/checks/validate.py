@@ -25,6 +25,23 @@ def array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.nda
     return value
 
 
+def relative_error(got: np.ndarray, want: np.ndarray) -> float:
+    """Norm-wise relative error of two arrays of one shape (0 when both are 0)."""
+    scale = float(np.linalg.norm(got) + np.linalg.norm(want))
+    return 0.0 if scale == 0 else float(np.linalg.norm(got - want)) / scale
+
+
+def close(got: Any, want: Any, tol: float) -> bool:
+    """Does got equal the trusted answer want up to tol? A float want takes an
+    absolute error (relative above 1); an array want a norm-wise relative
+    error, and got must be an array of its shape."""
+    if isinstance(want, float):
+        return isinstance(got, float) and abs(got - want) <= tol * max(1.0, abs(want))
+    if not isinstance(got, np.ndarray) or got.shape != want.shape:
+        return False
+    return relative_error(got, want) < tol
+
+
 def pair(value: Any, what: str) -> tuple[Any, Any]:
     """value as the (out, cache) pair every forward function returns."""
     if not isinstance(value, tuple) or len(value) != 2:
