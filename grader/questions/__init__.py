@@ -8,13 +8,13 @@ from pathlib import Path
 from ..errors import SubmissionError
 from ..report import InlineAnswer
 from .extract import extract
-from .suggest import load, suggest
+from .suggest import for_answer, load, max_points
 
 
 def answers_of(root: Path, notebooks: tuple[str, ...]) -> tuple[list[InlineAnswer], list[str]]:
     """The inline answers of a staged submission's notebooks, with any
     warning about a notebook that could not be read. Nothing is run."""
-    questions = load().questions
+    rubric = load()
     found: list[InlineAnswer] = []
     warnings: list[str] = []
     for name in notebooks:
@@ -25,8 +25,7 @@ def answers_of(root: Path, notebooks: tuple[str, ...]) -> tuple[list[InlineAnswe
             continue
         warnings += extraction.warnings
         for a in extraction.answers:
-            rubric = questions.get(a.question_id)
-            s = suggest(a.question_id, a.text) if rubric and a.status == "answered" else None
+            s = for_answer(a, rubric)
             found.append(
                 InlineAnswer(
                     question=a.question_id,
@@ -34,7 +33,7 @@ def answers_of(root: Path, notebooks: tuple[str, ...]) -> tuple[list[InlineAnswe
                     status=a.status,
                     text=a.text,
                     suggested=s.points if s else 0.0,
-                    max_points=rubric.points if rubric else 0.0,
+                    max_points=max_points(a.question_id, rubric),
                     auto=bool(s and s.auto),
                     found=tuple(f.key_point for f in s.findings if f.found) if s else (),
                     contradictions=s.contradictions if s else (),

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .extract import Answer
-from .suggest import Suggestion, load, suggest
+from .suggest import Suggestion, for_answer, load, max_points
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -112,13 +112,10 @@ def describe(key: str) -> str:
 
 def add(db: sqlite3.Connection, student: str, answers: list[Answer]) -> None:
     """Store (or refresh) a student's answers; scores already given stay."""
-    questions = load().questions
+    rubric = load()
     with transaction(db):
         for a in answers:
-            s = suggest(a.question_id, a.text) if a.question_id in questions else None
-            if a.status != "answered" and s is not None:
-                s = None
-            max_points = questions[a.question_id].points if a.question_id in questions else 0.0
+            s = for_answer(a, rubric)
             evidence = (
                 {
                     "found": {f.key_point: f.evidence for f in s.findings if f.found},
@@ -131,27 +128,19 @@ def add(db: sqlite3.Connection, student: str, answers: list[Answer]) -> None:
                 "INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     student, a.question_id, a.notebook, a.text, a.status,
-                    s.points if s else 0.0, max_points, json.dumps(evidence, ensure_ascii=False),
+                    s.points if s else 0.0, max_points(a.question_id, rubric),
+                    json.dumps(evidence, ensure_ascii=False),
                     int(bool(s and s.auto)), group_key(a, s),
                 ),
             )  # fmt: skip
-            if s is not None and s.auto:
+            # Scored without a TA: what the rubric may score, and no answer at all.
+            auto = (s.points, "scored by the rubric") if s is not None and s.auto else None
+            if a.status != "answered":
+                auto = (0.0, a.status)
+            if auto is not None:
                 db.execute(
                     "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?)",
-                    (
-                        student,
-                        a.question_id,
-                        s.points,
-                        "scored by the rubric",
-                        "grader",
-                        "auto",
-                        _now(),
-                    ),
-                )
-            elif a.status != "answered":
-                db.execute(
-                    "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?)",
-                    (student, a.question_id, 0.0, f"{a.status}", "grader", "auto", _now()),
+                    (student, a.question_id, *auto, "grader", "auto", _now()),
                 )
 
 
@@ -163,8 +152,8 @@ def groups(db: sqlite3.Connection, question: str) -> list[Group]:
         (question,),
     ).fetchall()
     by_key: dict[str, list[tuple[str, str, float, float, int]]] = {}
-    for key, student, text, suggested, max_points, scored in rows:
-        by_key.setdefault(key, []).append((student, text, suggested, max_points, scored))
+    for key, student, text, suggested, most, scored in rows:
+        by_key.setdefault(key, []).append((student, text, suggested, most, scored))
     found = [
         Group(
             key,

@@ -17,7 +17,10 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .extract import Answer
 
 RUBRIC = Path(__file__).with_name("rubric.toml")
 
@@ -172,3 +175,18 @@ def suggest(question_id: str, answer: str, rubric: Rubric | None = None) -> Sugg
         "high" if confident else "low",
         q.auto and confident,
     )
+
+
+def for_answer(answer: Answer, rubric: Rubric | None = None) -> Suggestion | None:
+    """The suggestion for an extracted answer: None when it is not answered
+    or its question has no rubric."""
+    rubric = rubric or load()
+    if answer.status != "answered" or answer.question_id not in rubric.questions:
+        return None
+    return suggest(answer.question_id, answer.text, rubric)
+
+
+def max_points(question_id: str, rubric: Rubric | None = None) -> float:
+    """The question's points in the rubric; 0 for a question it does not know."""
+    question = (rubric or load()).questions.get(question_id)
+    return question.points if question else 0.0
