@@ -26,7 +26,7 @@ from .profiles import Detection, Profile
 from .proxy import StudentError, StudentProxy
 from .registry import CHECKS, Evidence, diagnose
 from .render import terminal
-from .report import CheckResult, Diagnosis, GradeReport, Outcome
+from .report import CheckResult, Diagnosis, Experiment, GradeReport, Outcome, TrainingRun
 from .submission import Submission, open_submission
 
 STAGED = pytest.StashKey[Submission]()
@@ -69,11 +69,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Let ``-k`` select by check id (``-k dropout_forward``), not only by test name."""
+    """Let ``-k`` select by check id (``-k dropout_forward``), not only by test name;
+    and run the check modules in the assignment's order (grader.checks.ALL_MODULES),
+    so that a later part's misconceptions can read an earlier part's evidence."""
+    from .checks import ALL_MODULES
+
     for item in items:
         marker = item.get_closest_marker("grader_check")
         if marker is not None:
             item.extra_keyword_matches.add(marker.kwargs["id"])
+    rank = {name: i for i, name in enumerate(ALL_MODULES)}
+
+    def order(item: pytest.Item) -> int:
+        module = getattr(item, "module", None)
+        name = str(getattr(module, "__name__", "")).rsplit(".", 1)[-1]
+        return rank.get(name, len(rank))
+
+    items.sort(key=order)  # stable: each module keeps its own order
 
 
 def _seed(config: pytest.Config) -> int:
@@ -216,7 +228,8 @@ def pytest_runtest_makereport(
     else:
         assert call.excinfo is not None
         outcome, message, detail = _message(call.excinfo)
-        store: Evidence = item.funcargs.get("evidence", {})  # type: ignore[attr-defined]
+        # All the evidence of the session, whichever fixtures this check used.
+        store: Evidence = item.config.stash.get(EVIDENCE, {})
         diagnoses = tuple(
             Diagnosis(m.code, m.title, m.explanation, m.hint) for m in diagnose(spec.id, store)
         )
@@ -273,6 +286,26 @@ def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeRe
         output=output,
         output_bytes=output_bytes,
         seed=config.stash.get(SEED, None),
+        experiment=_experiment(config.stash.get(EVIDENCE, {})),
+    )
+
+
+def _experiment(evidence: Evidence) -> Experiment | None:
+    """The regularization experiment's curves, when its checks ran."""
+    found = evidence.get("experiment")
+    if not isinstance(found, dict):
+        return None
+    from .checks.test_experiment import DESCRIPTION
+
+    runs = tuple(
+        TrainingRun(keep=keep, train=tuple(curve["train"]), val=tuple(curve["val"]))
+        for keep, curve in found.get("runs", {}).items()
+    )
+    return Experiment(
+        description=DESCRIPTION,
+        runs=runs,
+        seconds=float(found.get("seconds", 0.0)),
+        error=str(found.get("error", "")),
     )
 
 

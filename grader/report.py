@@ -57,6 +57,26 @@ class InlineAnswer:
 
 
 @dataclass(frozen=True)
+class TrainingRun:
+    """One net of the regularization experiment: its accuracies, measured by
+    the grader, before training (index 0) and after each epoch."""
+
+    keep: float  # keep probability of its dropout layers; 1.0 = no dropout
+    train: tuple[float, ...]
+    val: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """The regularization experiment (checks experiment.*), for the report's plot."""
+
+    description: str
+    runs: tuple[TrainingRun, ...]
+    seconds: float
+    error: str = ""  # why training stopped, when it did
+
+
+@dataclass(frozen=True)
 class GradeReport:
     submission: str
     profile: str
@@ -70,6 +90,7 @@ class GradeReport:
     seed: int | None = None
     profile_reason: str = ""
     answers: tuple[InlineAnswer, ...] = ()
+    experiment: Experiment | None = None
     schema_version: int = SCHEMA_VERSION
     grader_version: str = field(default="0.1.0")
 

@@ -2,4 +2,4 @@
 checks (pytest tests marked with ``@check``) and the misconceptions its
 failures can show (``@misconception``)."""
 
-ALL_MODULES = ("test_layers", "test_dropout", "test_fc_net", "test_optim")
+ALL_MODULES = ("test_layers", "test_dropout", "test_fc_net", "test_optim", "test_experiment")

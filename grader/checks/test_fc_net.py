@@ -457,7 +457,7 @@ def _train_matches(evidence: Evidence, **variant: Any) -> bool:
     ),
     hint="In loss(), when self.use_dropout, call dropout_forward(h, self.dropout_param) "
     "after each hidden ReLU and dropout_backward in the backward pass.",
-    checks=("fc_net.dropout_train",),
+    checks=("fc_net.dropout_train", "experiment.regularizes"),
 )
 def dropout_missing(evidence: Evidence) -> bool:
     found = _found(evidence, "dropout")
@@ -490,7 +490,7 @@ def dropout_on_scores(evidence: Evidence) -> bool:
     ),
     hint="At the top of loss(): mode = 'test' if y is None else 'train'; then "
     "self.dropout_param['mode'] = mode when self.use_dropout.",
-    checks=("fc_net.dropout_train", "fc_net.dropout_test"),
+    checks=("fc_net.dropout_train", "fc_net.dropout_test", "experiment.regularizes"),
 )
 def dropout_mode(evidence: Evidence) -> bool:
     found = _found(evidence, "dropout")

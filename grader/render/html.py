@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
+
+from .plot import Series, accuracy_chart
 
 if TYPE_CHECKING:
     from ..report import CheckResult, GradeReport
@@ -94,6 +97,40 @@ def _context(report: GradeReport) -> dict[str, Any]:
         "output_bytes": output_bytes,
         "output_shown_bytes": len(output.encode("utf-8", "replace")),
         "outcomes": OUTCOMES,
+        "experiment": _experiment(report),
+    }
+
+
+def _label(keep: float) -> str:
+    return "no dropout" if keep >= 1 else f"keep ratio {keep:g}"
+
+
+def _experiment(report: GradeReport) -> dict[str, Any] | None:
+    """The experiment's description, charts and final accuracies, if it ran.
+
+    The charts are SVG built by grader/render/plot.py from the accuracies the
+    grader measured (numbers) and fixed labels, escaped there; they are the
+    one piece of markup the template does not escape.
+    """
+    found = getattr(report, "experiment", None)
+    if found is None:
+        return None
+    runs = tuple(found.runs)
+    charts = [
+        Markup(accuracy_chart(title, [Series(_label(r.keep), getattr(r, split)) for r in runs]))
+        for title, split in (("Training accuracy", "train"), ("Validation accuracy", "val"))
+    ]
+    rows = [
+        {"label": _label(r.keep), "train": r.train[-1], "val": r.val[-1]}
+        for r in runs
+        if r.train and r.val
+    ]
+    return {
+        "description": found.description,
+        "error": found.error,
+        "seconds": found.seconds,
+        "charts": charts if runs else [],
+        "rows": rows,
     }
 
 

@@ -27,6 +27,18 @@ def render(report: GradeReport) -> str:
             lines += textwrap.wrap(
                 f"hint: {d.hint}", 96, initial_indent=" " * 10, subsequent_indent=" " * 16
             )
+    experiment = report.experiment
+    if experiment is not None and experiment.runs:
+        lines += [
+            "",
+            "Regularization experiment (accuracy after the last epoch; plot in report.html):",
+        ]
+        for run in experiment.runs:
+            label = "no dropout" if run.keep >= 1 else f"keep ratio {run.keep:g}"
+            lines.append(
+                f"  {label:<16} train {run.train[-1]:.2f}  val {run.val[-1]:.2f}"
+                f"  gap {run.train[-1] - run.val[-1]:+.2f}"
+            )
     if report.answers:
         lines += ["", "Inline questions (graded apart from the checks):"]
     for a in report.answers:

@@ -7,7 +7,15 @@ import re
 from dataclasses import fields
 
 from grader import REPO_ROOT
-from grader.report import SCHEMA_VERSION, CheckResult, Diagnosis, GradeReport, InlineAnswer
+from grader.report import (
+    SCHEMA_VERSION,
+    CheckResult,
+    Diagnosis,
+    Experiment,
+    GradeReport,
+    InlineAnswer,
+    TrainingRun,
+)
 
 DOC = REPO_ROOT / "docs" / "report_schema.md"
 
@@ -25,6 +33,8 @@ def test_report_schema_doc_lists_every_field() -> None:
     assert _documented("A check") == {f.name for f in fields(CheckResult)}
     assert _documented("A diagnosis") == {f.name for f in fields(Diagnosis)}
     assert _documented("An inline answer") == {f.name for f in fields(InlineAnswer)}
+    assert _documented("An experiment") == {f.name for f in fields(Experiment)}
+    assert _documented("A training run") == {f.name for f in fields(TrainingRun)}
     assert f"# report.json, schema version {SCHEMA_VERSION}\n" in DOC.read_text(encoding="utf-8")
 
 
