@@ -47,6 +47,12 @@ CREATE TABLE IF NOT EXISTS scores (
     updated TEXT NOT NULL,
     PRIMARY KEY (student, question)
 );
+CREATE TABLE IF NOT EXISTS prompts (
+    student TEXT NOT NULL,
+    question TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (student, question)
+);
 """
 
 
@@ -59,6 +65,31 @@ class Group:
     suggested: float
     max_points: float
     scored: int  # students of the group with a score already
+
+
+@dataclass(frozen=True)
+class Member:
+    """One student's answer in a group, and their score if they have one."""
+
+    student: str
+    text: str
+    contradictions: tuple[str, ...]  # what the rubric found wrong: "what it says: the clause"
+    points: float | None  # None: not scored yet
+    comment: str
+    grader: str
+    source: str  # auto | group | student, "" when not scored
+    updated: str
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Where one question stands, in students."""
+
+    students: int
+    by_ta: int  # a group score or an override
+    by_rubric: int  # scored by the rubric without a TA
+    no_answer: int  # unanswered or missing: 0 points without a TA
+    left: int
 
 
 def _now() -> str:
@@ -133,6 +164,10 @@ def add(db: sqlite3.Connection, student: str, answers: list[Answer]) -> None:
                     int(bool(s and s.auto)), group_key(a, s),
                 ),
             )  # fmt: skip
+            db.execute(
+                "INSERT OR REPLACE INTO prompts VALUES (?,?,?)",
+                (student, a.question_id, a.question),
+            )
             # Scored without a TA: what the rubric may score, and no answer at all.
             auto = (s.points, "scored by the rubric") if s is not None and s.auto else None
             if a.status != "answered":
@@ -167,6 +202,60 @@ def groups(db: sqlite3.Connection, question: str) -> list[Group]:
         for key, members in by_key.items()
     ]
     return sorted(found, key=lambda g: (-len(g.students), g.key))
+
+
+def members(db: sqlite3.Connection, question: str, key: str) -> list[Member]:
+    """The students of one group with their answers and scores, by name."""
+    rows = db.execute(
+        "SELECT a.student, a.text, a.evidence, s.points, s.comment, s.grader, s.source, s.updated "
+        "FROM answers a LEFT JOIN scores s ON s.student = a.student AND s.question = a.question "
+        "WHERE a.question = ? AND a.group_key = ? ORDER BY a.student",
+        (question, key),
+    ).fetchall()
+    return [
+        Member(
+            student,
+            text,
+            tuple(json.loads(evidence).get("contradictions", [])),
+            points,
+            comment or "",
+            grader or "",
+            source or "",
+            updated or "",
+        )
+        for student, text, evidence, points, comment, grader, source, updated in rows
+    ]
+
+
+def questions(db: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT question FROM answers ORDER BY question")]
+
+
+def prompt(db: sqlite3.Connection, question: str) -> str:
+    """The question's text as most students' notebooks have it; "" when the
+    answers were imported before the gradebook kept it."""
+    row = db.execute(
+        "SELECT text FROM prompts WHERE question = ? AND text != '' "
+        "GROUP BY text ORDER BY COUNT(*) DESC, text LIMIT 1",
+        (question,),
+    ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def tally(db: sqlite3.Connection, question: str) -> Tally:
+    rows = db.execute(
+        "SELECT a.status, s.source FROM answers a LEFT JOIN scores s "
+        "ON s.student = a.student AND s.question = a.question WHERE a.question = ?",
+        (question,),
+    ).fetchall()
+    auto = [status for status, source in rows if source == "auto"]
+    return Tally(
+        students=len(rows),
+        by_ta=sum(source in ("group", "student") for _, source in rows),
+        by_rubric=auto.count("answered"),
+        no_answer=len(auto) - auto.count("answered"),
+        left=sum(source is None for _, source in rows),
+    )
 
 
 def score_group(
