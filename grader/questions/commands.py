@@ -1,13 +1,17 @@
 """``python -m grader questions ...``: the TA's flow over the gradebook.
 
     questions import DIR --db FILE         add every submission's answers
+    questions grade QUESTION --db FILE [--grader NAME]
+                                           grade one question group by group,
+                                           interactively (session.py)
     questions groups QUESTION --db FILE    the groups, largest first
     questions score QUESTION GROUP POINTS --db FILE [--comment C] [--grader NAME]
     questions override QUESTION STUDENT POINTS --db FILE [--comment C] [--grader NAME]
     questions export OUT.csv --db FILE
 
-Each command is one short transaction, so a TA can stop at any point and
-carry on later, and two TAs can work on the same file.
+Each command (each score given in ``grade``) is one short transaction, so a
+TA can stop at any point and carry on later, and two TAs can work on the
+same file.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from ..errors import SubmissionError
 from ..submission import open_submission
-from . import gradebook
+from . import gradebook, session
 from .extract import Answer, extract
 
 SUFFIXES = (".zip", ".ipynb")
@@ -71,6 +75,20 @@ def cmd_groups(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    path = Path(args.db)
+    if not path.is_file():
+        print(
+            f"error: {path}: no such gradebook. Import the submissions first: "
+            f"python -m grader questions import DIR --db {path}",
+            file=sys.stderr,
+        )
+        return 2
+    return session.run(
+        path, args.question, grader=args.grader, console=session.stdio(), page=args.page
+    )
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     with gradebook.connect(Path(args.db)) as db:
         n = gradebook.score_group(
@@ -110,6 +128,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = db(qs.add_parser("groups", help="the answers to one question, grouped"))
     p.add_argument("question")
     p.set_defaults(run=cmd_groups)
+    p = db(qs.add_parser("grade", help="grade one question group by group, interactively"))
+    p.add_argument("question")
+    p.add_argument("--grader", default="ta", help="your name, recorded with every score")
+    p.add_argument(
+        "--page",
+        type=int,
+        default=10,
+        help="answers shown per group before `all` shows the rest (default 10)",
+    )
+    p.set_defaults(run=cmd_grade)
     for name, target, run in (
         ("score", "group", cmd_score),
         ("override", "student", cmd_override),
