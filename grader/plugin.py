@@ -306,6 +306,7 @@ def _experiment(evidence: Evidence) -> Experiment | None:
         runs=runs,
         seconds=float(found.get("seconds", 0.0)),
         error=str(found.get("error", "")),
+        pairs=max(len(found.get("pairs", [])), 1),
     )
 
 

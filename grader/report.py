@@ -74,6 +74,7 @@ class Experiment:
     runs: tuple[TrainingRun, ...]
     seconds: float
     error: str = ""  # why training stopped, when it did
+    pairs: int = 1  # pairs of trainings run; runs are the last pair
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,15 @@ training and validation accuracy. Over the last 10 epochs:
 False-fail probability. The dataset is fixed; the initial weights, the
 masks and the minibatches change with the grader's seed, and a correct
 submission whose random draws differ from the reference's is one more seed.
-``tools/experiment_margin.py`` measures both margins on the reference over
-1000 seeds (see docs/checks.md and the README for the figures). The two
-thresholds sit more than 6 standard deviations below the mean margins and
-below every observed value; a normal tail at 6 standard deviations is 1e-9.
+Each pair of trainings meets every criterion of both checks or not; a pair
+that does not is retried with fresh, independent draws, up to PAIRS = 3
+pairs, and the checks judge the last pair run. A correct submission fails
+only if three independent pairs all miss, with probability p**3 where p is
+one pair's miss probability. ``tools/experiment_margin.py`` measures p on
+the reference: 0 misses in 2000 seeds, so p <= 1.5e-3 (95% upper confidence
+bound) and the false-fail probability is at most 3.4e-9. A net whose
+dropout does nothing gives margins of exactly 0 in every pair, so the retries
+never let it pass.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ DESCRIPTION = (
     f"ratio {KEEP}, from the same weights and minibatches. Accuracies measured by the grader; "
     f"{N_VAL} clean validation examples."
 )
+PAIRS = 3  # a pair that misses a criterion is retried, up to this many in all
 TIME_LIMIT = 30.0  # seconds for both trainings together; GRADER_EXPERIMENT_SECONDS overrides
 
 Params = dict[str, np.ndarray]
@@ -207,29 +213,45 @@ def train(
     return curve
 
 
+def passes(found: dict[str, Any]) -> bool:
+    """Does one pair of trainings meet every criterion of the two checks?"""
+    s = summary(found)
+    return (
+        s["train_plain"] >= MIN_FIT
+        and s["fit_margin"] >= MIN_MARGIN
+        and s["gap_margin"] >= MIN_MARGIN
+    )
+
+
 @pytest.fixture(scope="session")
 def experiment(
     student: StudentProxy, evidence: Evidence, rng_for: RngFactory, profile: Profile
 ) -> dict[str, Any] | Exception:
+    """Up to PAIRS pairs of trainings, each from fresh weights, masks and
+    minibatches, stopping at the first pair that meets every criterion; the
+    checks judge the last pair run."""
     rng = rng_for("experiment")
-    params = initial_params(rng)
-    seed = int(rng.integers(2**31))
     data = dataset()
     start = time.perf_counter()
     deadline = start + time_limit()
-    runs: dict[float, dict[str, list[float]]] = {}
-    try:
-        for keep in (1.0, KEEP):
-            runs[keep] = train(student, profile, keep, params, data, seed, deadline)
-    except Exception as exc:  # kept, re-raised by each check
-        evidence["experiment"] = {"error": str(exc)}
-        return exc
-    found: dict[str, Any] = {
-        "keep": KEEP,
-        "epochs": EPOCHS,
-        "runs": runs,
-        "seconds": round(time.perf_counter() - start, 3),
-    }
+    margins: list[dict[str, float]] = []
+    found: dict[str, Any] = {}
+    for _ in range(PAIRS):
+        params = initial_params(rng)
+        seed = int(rng.integers(2**31))
+        runs: dict[float, dict[str, list[float]]] = {}
+        try:
+            for keep in (1.0, KEEP):
+                runs[keep] = train(student, profile, keep, params, data, seed, deadline)
+        except Exception as exc:  # kept, re-raised by each check
+            evidence["experiment"] = {"error": str(exc), "pairs": margins}
+            return exc
+        found = {"keep": KEEP, "epochs": EPOCHS, "runs": runs}
+        margins.append(summary(found))
+        if passes(found):
+            break
+    found["pairs"] = margins
+    found["seconds"] = round(time.perf_counter() - start, 3)
     evidence["experiment"] = found
     return found
 

@@ -129,6 +129,7 @@ def _experiment(report: GradeReport) -> dict[str, Any] | None:
         "description": found.description,
         "error": found.error,
         "seconds": found.seconds,
+        "pairs": getattr(found, "pairs", 1),
         "charts": charts if runs else [],
         "rows": rows,
     }

@@ -38,6 +38,7 @@ def test_reference_passes_in_the_sandbox() -> None:
     }
     assert report.experiment is not None
     assert len(report.experiment.runs) == 2
+    assert report.experiment.pairs == 1
     assert all(len(r.train) == exp.EPOCHS + 1 for r in report.experiment.runs)
 
 
@@ -76,6 +77,8 @@ def test_dropout_that_does_nothing_fails_regularizes(
     assert "dropout did nothing" in by_id(report, "experiment.regularizes")
     check = next(c for c in report.checks if c.id == "experiment.regularizes")
     assert code in {d.code for d in check.diagnoses}
+    # Retried from fresh weights, and the margins stay exactly 0 every time.
+    assert report.experiment is not None and report.experiment.pairs == exp.PAIRS
 
 
 def test_a_net_that_does_not_learn_fails_trains(make_submission: MakeSubmission) -> None:
