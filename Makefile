@@ -1,6 +1,7 @@
 # The front door. Every target bootstraps the virtual environment it needs.
 #
 #   make grade SUBMISSION=PATH [OUT=DIR]   grade one submission
+#   make grade-all SUBMISSIONS=DIR [OUT=dir] [JOBS=n]  grade a folder (resumable)
 #   make test                              the project's own tests
 #   make lint                              ruff and mypy
 #   make examples                          rebuild examples/submissions/*.zip
@@ -16,8 +17,9 @@ OUT ?= out
 
 SEEDS ?= 1000
 JOBS ?= 2
+SUBMISSIONS ?= examples/submissions
 
-.PHONY: .venv grade test lint examples soundness docs clean
+.PHONY: .venv grade grade-all test lint examples soundness docs clean
 
 .venv: $(STAMP)
 
@@ -30,6 +32,9 @@ $(STAMP): pyproject.toml constraints.txt tools/system-deps.sh
 
 grade: $(STAMP)
 	$(PY) -m grader grade $(SUBMISSION) --out $(OUT)
+
+grade-all: $(STAMP)
+	$(PY) -m grader batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

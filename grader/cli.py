@@ -79,6 +79,44 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch.runner import EXIT_USAGE as BATCH_USAGE
+    from .batch.runner import DaskExecutor, run_batch
+
+    folder, out = Path(args.folder), Path(args.out)
+    if not folder.is_dir():
+        print(f"error: {folder}: not a folder. Give the folder that holds one zip, folder "
+              "or notebook per student.", file=sys.stderr)  # fmt: skip
+        return BATCH_USAGE
+    if args.executor == "dask" and not args.scheduler:
+        print("error: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)",
+              file=sys.stderr)  # fmt: skip
+        return BATCH_USAGE
+    executor = DaskExecutor(args.scheduler) if args.executor == "dask" else None
+    try:
+        summary = run_batch(
+            folder,
+            out,
+            jobs=args.jobs,
+            executor=executor,
+            seed=args.seed,
+            db_path=Path(args.db) if args.db else None,
+            progress=not args.no_progress,
+        )
+    finally:
+        if executor is not None:
+            executor.close()
+    if summary.submissions == 0:
+        print(f"error: no submissions in {folder}", file=sys.stderr)
+        for line in summary.skipped:
+            print(f"  skipped {line}", file=sys.stderr)
+        return BATCH_USAGE
+    from .batch.report import render_summary
+
+    print(render_summary(summary, out))
+    return summary.exit_code
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -97,6 +135,18 @@ def parser() -> argparse.ArgumentParser:
         help="the course year's conventions (default: detected from the code)",
     )
     g.set_defaults(run=cmd_grade)
+    b = sub.add_parser("batch", help="grade a folder of submissions (resumable, parallel)")
+    b.add_argument("folder", help="one zip, folder or notebook per student")
+    b.add_argument("--out", default="out", help="reports, exports and the store (default out/)")
+    b.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="grades at once (default: cores)"
+    )
+    b.add_argument("--executor", choices=("local", "dask"), default="local")
+    b.add_argument("--scheduler", help="the Dask scheduler's address, with --executor dask")
+    b.add_argument("--seed", type=int, help="one seed for all (default: from each content)")
+    b.add_argument("--db", help="the results store (default OUT/results.sqlite)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.set_defaults(run=cmd_batch)
     sub.add_parser("misconceptions", help="list the diagnosable mistakes").set_defaults(
         run=cmd_misconceptions
     )

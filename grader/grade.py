@@ -18,7 +18,7 @@ from .plugin import EVIDENCE, ISOLATION, PROFILE_GIVEN, SEED, STAGED, collect_re
 from .questions import answers_of
 from .registry import Evidence
 from .report import CheckResult, GradeReport
-from .submission import Submission, open_submission
+from .submission import Submission, open_submission, stage_files
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 
@@ -112,18 +112,24 @@ def run(
     seed: int | None = None,
     profile: str | None = None,
     isolation: str | None = None,
+    files: dict[tuple[str, ...], bytes] | None = None,
 ) -> tuple[GradeReport, Evidence]:
     """``grade``, also returning the evidence the checks gathered.
 
     ``isolation="none"`` runs the student's code in this process: for
     benchmarks and soundness runs of trusted code only (see
-    grader/sandbox/inprocess.py).
+    grader/sandbox/inprocess.py). ``files`` (from ``submission.read_files``)
+    grades those contents, with ``path`` only as the report's label.
     """
     if profile is not None:
         profiles.get(profile)  # an unknown name fails before any work
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
-        submission = open_submission(Path(path), Path(tmp) / "submission")
+        staging = Path(tmp) / "submission"
+        if files is None:
+            submission = open_submission(Path(path), staging)
+        else:
+            submission = stage_files(files, staging, Path(path))
         session = _Session(submission, seed, profile, isolation)
         args = [str(CHECKS_DIR), "-p", "no:terminal", "-p", "no:cacheprovider"]
         if keyword:

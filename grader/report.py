@@ -9,7 +9,7 @@ it. ``report.json`` is ``GradeReport.to_json()``; its schema is versioned by
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
@@ -110,3 +110,48 @@ class GradeReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GradeReport:
+        """The report that ``to_dict`` wrote (report.json), e.g. from a results store.
+        Unknown keys are ignored, so an older grader reads a newer report."""
+
+        def build(kind: Any, values: dict[str, Any]) -> Any:
+            names = {f.name for f in fields(kind)}
+            return kind(**{k: v for k, v in values.items() if k in names})
+
+        checks = tuple(
+            build(
+                CheckResult,
+                {**c, "diagnoses": tuple(build(Diagnosis, d) for d in c.get("diagnoses", ()))},
+            )
+            for c in data.get("checks", ())
+        )
+        answers = tuple(
+            build(
+                InlineAnswer,
+                {
+                    **a,
+                    "found": tuple(a.get("found", ())),
+                    "contradictions": tuple(a.get("contradictions", ())),
+                },
+            )
+            for a in data.get("answers", ())
+        )
+        experiment = data.get("experiment")
+        if isinstance(experiment, dict):
+            runs = tuple(
+                TrainingRun(r["keep"], tuple(r["train"]), tuple(r["val"]))
+                for r in experiment.get("runs", ())
+            )
+            experiment = build(Experiment, {**experiment, "runs": runs})
+        top = {
+            **data,
+            "checks": checks,
+            "answers": answers,
+            "experiment": experiment,
+            "warnings": tuple(data.get("warnings", ())),
+            "events": tuple(data.get("events", ())),
+        }
+        report: GradeReport = build(cls, top)
+        return report

@@ -256,8 +256,9 @@ def _read_folder(source: Path) -> dict[tuple[str, ...], bytes]:
     return files
 
 
-def open_submission(path: Path, staging: Path) -> Submission:
-    """Stage the submission at ``path`` into the empty folder ``staging``."""
+def read_files(path: Path) -> dict[tuple[str, ...], bytes]:
+    """The files of the submission at ``path`` that grading reads (modules and
+    notebooks), by their path parts. Nothing is written or run."""
     source = Path(path)
     if not source.exists():
         raise SubmissionError(
@@ -280,9 +281,19 @@ def open_submission(path: Path, staging: Path) -> Submission:
             f"{source}: holds no .py files or notebooks. Submit the assignment "
             "folder with its cs231n/ package."
         )
+    return files
+
+
+def stage_files(files: dict[tuple[str, ...], bytes], staging: Path, source: Path) -> Submission:
+    """Stage files read by ``read_files`` (from ``source``) into the empty folder ``staging``."""
     staging.mkdir(parents=True, exist_ok=True)
     try:
         return _stage(files, staging, source)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def open_submission(path: Path, staging: Path) -> Submission:
+    """Stage the submission at ``path`` into the empty folder ``staging``."""
+    return stage_files(read_files(path), staging, Path(path))
