@@ -5,6 +5,7 @@
 #   make test                              the project's own tests
 #   make lint                              ruff and mypy
 #   make examples                          rebuild examples/submissions/*.zip
+#   make bench [BENCH_N=100] [JOBS=2]      timings: one grade, sandbox vs in-process, batch throughput
 #   make soundness [SEEDS=1000] [JOBS=2]   every check and bug under many seeds (slow)
 #   make docs                              rewrite docs/checks.md from the registry
 
@@ -18,8 +19,9 @@ OUT ?= out
 SEEDS ?= 1000
 JOBS ?= 2
 SUBMISSIONS ?= examples/submissions
+BENCH_N ?= 100
 
-.PHONY: .venv grade grade-all test lint examples soundness docs clean
+.PHONY: .venv grade grade-all bench test lint examples soundness docs clean
 
 .venv: $(STAMP)
 
@@ -49,6 +51,9 @@ examples: $(STAMP)
 
 docs: $(STAMP)
 	$(PY) -m grader docs > docs/checks.md
+
+bench: $(STAMP)
+	$(PY) tools/bench.py --submissions $(BENCH_N) --jobs $(JOBS) --out $(OUT)/bench.json
 
 soundness: $(STAMP)
 	$(PY) tools/soundness.py --seeds $(SEEDS) --jobs $(JOBS) --out $(OUT)/soundness.json

@@ -1,0 +1,127 @@
+"""Timings on this machine, in one run: ``make bench``.
+
+- one grade, warm (the command a student or TA types), wall time;
+- the same checks with the sandbox and in-process (``isolation="none"``);
+- batch throughput over N generated submissions (default 100, all
+  different), cold (a fresh store) and re-run (everything in the store).
+
+Figures go to stdout and, with --out, to a JSON file. No assertion: the
+suite stays free of timing thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+
+def make_class(folder: Path, n: int) -> None:
+    """n different submissions: the reference and the bundled bugs, each
+    with a line that makes its content its own."""
+    from build_submissions import EXAMPLES, Bug, Example, files_of, write_zip
+
+    from tests.grader.test_fc_net_checks import BUGS
+
+    kinds = list(EXAMPLES) + [
+        Example(name, "", tuple(Bug("classifiers/fc_net.py", o, w) for o, w in changes))
+        for name, (changes, _, _) in sorted(BUGS.items())
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        example = kinds[0] if i % 2 == 0 else kinds[i % len(kinds)]
+        files = files_of(example)
+        files["cs231n/layers.py"] += f"\n# student {i}\n".encode()
+        write_zip(folder / f"student_{i:03d}.zip", files)
+
+
+def one_grade(runs: int) -> dict[str, float]:
+    make = shutil.which("make")
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        command = [make, "-s", "grade", "SUBMISSION=examples/submissions/reference.zip"]
+        command.append("OUT=/tmp/bench-grade")
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return {"make_grade_wall_median_s": round(statistics.median(times), 3)}
+
+
+def engines(runs: int) -> dict[str, float]:
+    from grader.grade import run
+
+    zip_path = ROOT / "examples/submissions/reference.zip"
+    figures: dict[str, float] = {}
+    for isolation in ("bwrap", "none"):
+        times = []
+        for seed in range(runs):
+            start = time.perf_counter()
+            run(zip_path, seed=seed, isolation=None if isolation == "bwrap" else "none")
+            times.append(time.perf_counter() - start)
+        figures[f"grade_{isolation}_median_s"] = round(statistics.median(times), 3)
+    figures["isolation_ratio"] = round(
+        figures["grade_bwrap_median_s"] / figures["grade_none_median_s"], 2
+    )
+    return figures
+
+
+def batch(n: int, jobs: int) -> dict[str, float]:
+    from grader.batch.runner import run_batch
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        folder, out = Path(tmp) / "class", Path(tmp) / "out"
+        make_class(folder, n)
+        start = time.perf_counter()
+        cold = run_batch(folder, out, jobs=jobs, progress=False)
+        cold_s = time.perf_counter() - start
+        start = time.perf_counter()
+        again = run_batch(folder, out, jobs=jobs, progress=False)
+        again_s = time.perf_counter() - start
+        assert cold.graded == n and again.graded == 0, (cold.failed, again.graded)
+    return {
+        "batch_submissions": n,
+        "batch_jobs": jobs,
+        "batch_cold_s": round(cold_s, 2),
+        "batch_cold_per_s": round(n / cold_s, 2),
+        "batch_rerun_s": round(again_s, 2),
+        "batch_rerun_per_s": round(n / again_s, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--runs", type=int, default=5, help="repeats of the single-grade timings")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    figures: dict[str, object] = {"cores": os.cpu_count()}
+    for part in (
+        lambda: one_grade(args.runs),
+        lambda: engines(args.runs),
+        lambda: batch(args.submissions, args.jobs),
+    ):
+        found = part()
+        for key, value in found.items():
+            print(f"{key:28} {value}")
+        figures.update(found)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
