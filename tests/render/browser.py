@@ -44,6 +44,10 @@ MISSING = (
     "Install it with `sh tools/system-deps.sh` (as root), or `sudo apt-get install chromium`."
 )
 
+# Events that say the page logged something: console calls, uncaught
+# exceptions, and the browser's entries (security, network, violations).
+LOGGED = ("Runtime.consoleAPICalled", "Runtime.exceptionThrown", "Log.entryAdded")
+
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True}
 DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 
@@ -97,6 +101,7 @@ class Browser:
         self._buffer = b""
         self._next_id = 0
         self._events: list[dict[str, Any]] = []
+        self.log: list[dict[str, Any]] = []  # every event read, for open_logged
         self.session = ""
         try:
             targets = self.send("Target.getTargets")["targetInfos"]
@@ -145,6 +150,8 @@ class Browser:
             self._buffer += chunk
         raw, self._buffer = self._buffer.split(b"\0", 1)
         message: dict[str, Any] = json.loads(raw)
+        if "method" in message:
+            self.log.append(message)
         return message
 
     def send(self, method: str, **params: Any) -> dict[str, Any]:
@@ -180,6 +187,18 @@ class Browser:
         self._events.clear()
         self.send("Page.navigate", url=path.resolve().as_uri())
         self.wait_for("Page.loadEventFired")
+
+    def open_logged(self, path: Path, device: dict[str, Any]) -> list[dict[str, Any]]:
+        """``open``, returning what was logged while the page loaded: console
+        calls, uncaught exceptions, and the browser's own entries (a resource
+        the Content-Security-Policy refused, a failed load). Empty for a
+        clean page."""
+        self.send("Log.enable")
+        self.send("Runtime.enable")
+        self.log.clear()
+        self.open(path, device)
+        self.evaluate("0")  # a round trip: whatever was logged before it has been read
+        return [m for m in self.log if m.get("method") in LOGGED]
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page (run from outside it:
