@@ -50,6 +50,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 BINS = 10  # score histogram: 0-10%, 10-20%, ..., 90-100% (100% in the last)
 EXAMPLES = 3  # students linked per misconception
+HARDEST = 5  # checks named at the top of the pass rates, lowest first
 TEXT_LIMIT = 300  # characters of a note, event or warning shown; the report has all
 
 # A warning about notebook outputs that the submitted code does not produce
@@ -394,6 +395,13 @@ def _check_rates(results: Sequence[StudentResult]) -> tuple[tuple[PartRates, ...
     return tuple(PartRates(name, tuple(cs)) for name, cs in parts.items()), len(counted)
 
 
+def _hardest(parts: Sequence[PartRates]) -> tuple[CheckRate, ...]:
+    """The checks fewest passed, lowest rate first (ties in the assignment's
+    order); only those some submission did not pass."""
+    rated = [c for p in parts for c in p.checks if c.percent is not None and c.passed < c.ran]
+    return tuple(sorted(rated, key=lambda c: c.passed / c.ran)[:HARDEST])
+
+
 def _failures(report: Mapping[str, Any]) -> int:
     return sum(1 for c in _checks(report) if c.get("outcome") in ("failed", "error"))
 
@@ -573,6 +581,7 @@ def render_dashboard(results: Sequence[StudentResult], *, title: str, generated:
             tiles=_headline(results, len(flagged)),
             histogram=_histogram(results),
             parts=parts,
+            hardest=_hardest(parts),
             rated=rated,
             misconceptions=_misconceptions(results),
             questions=_questions(results),

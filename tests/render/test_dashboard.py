@@ -540,3 +540,22 @@ def test_dashboard_shows_the_maximum_when_it_is_one(reports: dict[str, Any]) -> 
     assert _stat(page, "mean") == f"{statistics.fmean(scores):.1f} / 54"
     assert _stat(page, "median") == f"{statistics.median(scores):g} / 54"
     assert "by course year" not in page.find("stat-mean").text
+
+
+def test_dashboard_names_the_checks_with_the_lowest_pass_rates(
+    html: str, results: list[StudentResult]
+) -> None:
+    ran = [r for r in results if r.report["isolation"] != "not run"]
+    counts = {}
+    for spec in ordered_checks():
+        outcomes = [c["outcome"] for r in ran for c in r.report["checks"] if c["id"] == spec.id]
+        passed, runs = outcomes.count("passed"), len(outcomes) - outcomes.count("skipped")
+        if passed < runs:
+            counts[spec.id] = (passed, runs)
+    hardest = parse(html).find("hardest")
+    named = [a.attrs["href"].removeprefix("#check-") for a in hardest.all("a")]
+    assert len(named) == 5
+    rates = [counts[c][0] / counts[c][1] for c in named]
+    assert rates == sorted(p / n for p, n in counts.values())[:5]
+    for c in named:
+        assert f"{c} {percent(*counts[c])}%" in hardest.text
