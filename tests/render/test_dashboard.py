@@ -559,3 +559,22 @@ def test_dashboard_names_the_checks_with_the_lowest_pass_rates(
     assert rates == sorted(p / n for p, n in counts.values())[:5]
     for c in named:
         assert f"{c} {percent(*counts[c])}%" in hardest.text
+
+
+def test_dashboard_other_warnings_are_no_stale_outputs(reports: dict[str, Any]) -> None:
+    """The grader's own warnings (weaker isolation, part of the package
+    handed in, a docstring at odds with the signature) are not about stale
+    notebook outputs."""
+    warnings = [
+        "isolation: bubblewrap was not available, so the student's code ran as a plain "
+        "process with resource limits only (no network or file-system isolation)",
+        "only part of the package was handed in: cs231n/layers.py. Every other file of "
+        "cs231n/ is the unfinished student template",
+        "your dropout_forward docstring says p is the probability of dropping a unit, but "
+        "your FullyConnectedNet signature (dropout_keep_ratio=1) is that of template",
+        "Dropout.ipynb: no answer cell found for the question dropout_no_rescale",
+    ]
+    report = {**reports["reference"], "warnings": warnings}
+    page = parse(render_dashboard([result("w", report)], title="t", generated="g"))
+    assert page.find("flagged").all("ul", "flags") == []
+    assert _stat(page, "flagged") == "0"
