@@ -1,6 +1,6 @@
 """The batch's exports from real grades: grades.csv round-trips and defuses
 formulas, junit.xml validates against Jenkins' junit-10.xsd whatever student
-code says."""
+code says, and the CI workflows in docs/ci/ call only what exists."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ import csv
 import functools
 import hashlib
 import json
+import os
 import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import xmlschema
+import yaml
 
 from grader import REPO_ROOT, template_root
 from grader.batch.exports import (
@@ -292,3 +296,86 @@ def test_markdown_summary_escapes_student_text() -> None:
     table = [line for line in text.splitlines() if line.startswith("| dropout")]
     assert table and all(line.count(" | ") == 3 for line in table)  # no cell broken by |
     assert "\x1b" not in text and "\x00" not in text
+
+
+# -- docs/ci/ ----------------------------------------------------------------------
+
+CI = REPO_ROOT / "docs" / "ci"
+
+
+def _workflow(name: str) -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load((CI / name).read_text(encoding="utf-8"))
+    return data
+
+
+def _runs(workflow: dict[Any, Any]) -> str:
+    return "\n".join(
+        step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]
+    )
+
+
+def _make_targets() -> set[str]:
+    text = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([A-Za-z0-9_.-]+):", text, re.MULTILINE))
+
+
+def test_ci_workflows_call_only_what_exists() -> None:
+    from grader.batch import exports
+    from grader.cli import main
+
+    for name in ("instructor-grade.yml", "classroom-student.yml"):
+        runs = _runs(_workflow(name))
+        for target in re.findall(r"\bmake ([a-z][\w-]*)", runs):
+            assert target in _make_targets(), f"{name}: make {target}"
+        for command in re.findall(r"-m grader (\w[\w-]*)", runs):
+            with pytest.raises(SystemExit) as exit:
+                main([command, "--help"])
+            assert exit.value.code == 0, f"{name}: python -m grader {command}"
+        for function in re.findall(r"from grader\.batch\.exports import (\w+)", runs):
+            assert hasattr(exports, function), f"{name}: {function}"
+
+
+def test_instructor_workflow_grades_publishes_and_keeps_the_files() -> None:
+    workflow = _workflow("instructor-grade.yml")
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
+    assert "workflow_dispatch" in triggers and "push" in triggers
+    # grade-all is the Makefile's front door to python -m grader batch.
+    assert "grade-all" in _make_targets()
+    steps = workflow["jobs"]["grade"]["steps"]
+    uses = {s.get("uses", "").split("@")[0]: s for s in steps}
+    assert uses["actions/setup-python"]["with"]["python-version"] == "3.11"
+    assert "make grade-all SUBMISSIONS=submissions OUT=out JOBS=2" in _runs(workflow)
+    kept = uses["actions/upload-artifact"]["with"]["path"].split()
+    assert kept == ["out/dashboard.html", "out/*.csv", "out/junit.xml", "out/reports"]
+    publish = uses["EnricoMi/publish-unit-test-result-action"]
+    assert publish["with"]["files"] == "out/junit.xml"
+    assert publish["with"]["fail_on"] == "nothing"  # scores never fail the job
+    assert "cancelled()" in publish["if"] and "cancelled()" in uses["actions/upload-artifact"]["if"]
+
+
+def test_classroom_self_check_runs_as_written(tmp_path: Path) -> None:
+    """The self-check step's script, run here: the public checks only, and the
+    job summary it writes."""
+    workflow = _workflow("classroom-student.yml")
+    steps = workflow["jobs"]["self-check"]["steps"]
+    step = next(s for s in steps if "Self-check" in s.get("name", ""))
+    with zipfile.ZipFile(EXAMPLES / "no_rescale.zip") as z:
+        z.extractall(tmp_path / "submission")
+    summary = tmp_path / "summary.md"
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    hidden = {s.id for s in ordered_checks() if not s.public}
+    ran = {c["id"] for c in report["checks"]}
+    assert ran and not ran & hidden
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## Self\\-check \\(public checks only\\): ")
+    assert "dropout\\_forward\\.scaling | failed" in text
+    assert "::warning::self-check:" in done.stdout
