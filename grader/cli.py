@@ -117,6 +117,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
+def cmd_gradescope_zip(args: argparse.Namespace) -> int:
+    from .batch.gradescope import build_autograder_zip
+
+    out = Path(args.out)
+    if out.suffix != ".zip":
+        print(f"error: {out}: give a file name ending in .zip", file=sys.stderr)
+        return EXIT_USAGE
+    files = build_autograder_zip(out, inline_questions=not args.no_inline_questions)
+    print(f"wrote {out} ({len(files)} files); upload it as the assignment's autograder")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -147,6 +159,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--db", help="the results store (default OUT/results.sqlite)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.set_defaults(run=cmd_batch)
+    z = sub.add_parser("gradescope-zip", help="build the Gradescope autograder zip")
+    z.add_argument("out", help="the zip to write, e.g. autograder.zip")
+    z.add_argument(
+        "--no-inline-questions",
+        action="store_true",
+        help="leave inline questions out of results.json (TAs grade them elsewhere)",
+    )
+    z.set_defaults(run=cmd_gradescope_zip)
     sub.add_parser("misconceptions", help="list the diagnosable mistakes").set_defaults(
         run=cmd_misconceptions
     )

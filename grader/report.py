@@ -9,6 +9,7 @@ it. ``report.json`` is ``GradeReport.to_json()``; its schema is versioned by
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -17,8 +18,32 @@ SCHEMA_VERSION = 1
 Outcome = Literal["passed", "failed", "error", "skipped"]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    """Text that can be printed and written as UTF-8: a lone surrogate (from a
+    student's exception message, say) becomes U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, tuple):
+        return tuple(_clean(v) for v in value)
+    return value
+
+
+class _Text:
+    """Dataclasses whose text fields hold student-made text: cleaned on creation."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            cleaned = _clean(value)
+            if cleaned is not value and cleaned != value:
+                object.__setattr__(self, f.name, cleaned)
+
+
 @dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(_Text):
     code: str
     title: str
     explanation: str
@@ -26,7 +51,7 @@ class Diagnosis:
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckResult(_Text):
     id: str
     part: str
     title: str
@@ -41,7 +66,7 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
-class InlineAnswer:
+class InlineAnswer(_Text):
     """A notebook's inline question, the student's answer, and the rubric's
     suggestion. Graded apart from the checks: not part of ``score``."""
 
@@ -78,7 +103,7 @@ class Experiment:
 
 
 @dataclass(frozen=True)
-class GradeReport:
+class GradeReport(_Text):
     submission: str
     profile: str
     isolation: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grader.grade import grade
@@ -136,3 +138,35 @@ def test_network_is_unreachable_from_student_code(make_submission: MakeSubmissio
         with pytest.raises(BlockingIOError):  # nothing waits in the backlog
             server.accept()
     assert "NO NETWORK" in report.output and "CONNECTED" not in report.output
+
+
+def test_lone_surrogate_in_a_message_still_gives_a_report(
+    make_submission: MakeSubmission, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from grader import REPO_ROOT
+
+    submission = make_submission(attack("raise ValueError('\\ud800 broken text')"))
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            str(submission),
+            "--out",
+            str(out),
+            "-k",
+            "dropout_forward",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = (out / "report.json").read_text(encoding="utf-8")
+    assert "\ufffd broken text" in report
