@@ -292,7 +292,9 @@ def score_student(
 
 
 def export_csv(db: sqlite3.Connection, path: Path) -> int:
-    """One row per student, a points and a comment column per question."""
+    """One row per student, a points and a comment column per question. Names
+    and comments a spreadsheet could take for a formula get a leading '."""
+    from ..batch.exports import spreadsheet_safe
     questions = [
         r[0] for r in db.execute("SELECT DISTINCT question FROM answers ORDER BY question")
     ]
@@ -307,9 +309,9 @@ def export_csv(db: sqlite3.Connection, path: Path) -> int:
             ["student", *(f"{q}{suffix}" for q in questions for suffix in ("", " comment"))]
         )
         for s in students:
-            row: list[object] = [s]
+            row: list[object] = [spreadsheet_safe(s)]
             for q in questions:
                 points, comment = scores.get((s, q), ("", "not graded yet"))
-                row += [points, comment]
+                row += [points, spreadsheet_safe(str(comment))]
             writer.writerow(row)
     return len(students)

@@ -86,3 +86,14 @@ def test_gradebook_reimport_keeps_scores(tmp_path: Path) -> None:
             "SELECT points, comment FROM scores WHERE student = 'student01'"
         ).fetchone()
     assert points == (2.0, "great")
+
+
+def test_export_defuses_formulas_in_names_and_comments(tmp_path: Path) -> None:
+    db_path = tmp_path / "g.sqlite"
+    fill(db_path, {"=HYPERLINK(\"x\")": class_of(1)["student00"]})
+    with gradebook.connect(db_path) as db:
+        gradebook.score_student(db, Q1, '=HYPERLINK("x")', 1.0, "+cmd|' /C calc'!A0", "ta")
+        gradebook.export_csv(db, tmp_path / "out.csv")
+    rows = list(csv.reader((tmp_path / "out.csv").open(encoding="utf-8")))
+    assert rows[1][0] == "'=HYPERLINK(\"x\")"
+    assert rows[1][2] == "'+cmd|' /C calc'!A0"
