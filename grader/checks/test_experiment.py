@@ -1,7 +1,7 @@
 """The regularization experiment, a small version of the notebook's.
 
-Two copies of the student's ``FullyConnectedNet`` (hidden layers of 100 and
-100 units) are trained by the submission's ``Solver`` with plain ``sgd`` on
+Two copies of the student's ``FullyConnectedNet`` (hidden layers of 64 and
+64 units) are trained by the submission's ``Solver`` with plain ``sgd`` on
 80 training examples whose labels are 30% noise: one without dropout, one
 keeping a quarter of the hidden units. Both start from the same weights and
 see the same minibatches, so dropout is the only difference. Training runs
@@ -16,7 +16,7 @@ training and validation accuracy. Over the last 10 epochs:
 
 - ``experiment.trains``: the net without dropout reaches a mean training
   accuracy of at least 0.75 (it memorizes 80 examples: the reference's is
-  0.99 or more in every seed measured) and every weight stays finite.
+  0.90 or more in each of 2000 seeds measured, 0.97 on average) and every weight stays finite.
 - ``experiment.regularizes``: without dropout, training accuracy is higher
   by at least 0.02, and the train-validation gap is larger by at least 0.02.
   A net whose dropout does nothing gives exactly 0 for both.
@@ -55,9 +55,9 @@ from .test_fc_net import NET, expected
 
 DATA_SEED = 231
 D, C, N_TRAIN, N_VAL, NOISE = 20, 4, 80, 1000, 0.3
-HIDDEN = (100, 100)
+HIDDEN = (64, 64)
 KEEP = 0.25
-EPOCHS, BATCH, LEARNING_RATE, LR_DECAY = 30, 20, 0.2, 0.9
+EPOCHS, BATCH, LEARNING_RATE, LR_DECAY = 30, 40, 0.3, 0.9
 LAST = 10  # epochs averaged for the verdict
 MIN_FIT, MIN_MARGIN = 0.75, 0.02
 DESCRIPTION = (
