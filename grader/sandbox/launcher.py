@@ -19,6 +19,7 @@ deadline after which the whole sandbox is killed.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import os
 import resource
@@ -60,6 +61,20 @@ class Limits:
         """Defaults, with GRADER_CALL_SECONDS overriding the per-call deadline."""
         seconds = os.environ.get("GRADER_CALL_SECONDS")
         return cls(call_seconds=float(seconds)) if seconds else cls()
+
+
+F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux), named in fcntl from Python 3.10 on Linux
+
+
+def _widen_pipes(process: subprocess.Popen[bytes]) -> None:
+    """Pipes of up to 1 MiB instead of 64 KiB: an array of a few MB then
+    crosses in a few writes instead of dozens of switches between the two
+    processes (measured: five 500x500 dropout calls 83 -> 65 ms)."""
+    for stream in (process.stdin, process.stdout):
+        if stream is None:
+            continue
+        with contextlib.suppress(OSError):  # a smaller pipe only costs speed
+            fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", F_SETPIPE_SZ), 1 << 20)
 
 
 class WorkerError(Exception):
@@ -203,6 +218,7 @@ class WorkerProcess:
         )
         self.started = time.monotonic()
         self.dead: WorkerError | None = None
+        _widen_pipes(self.process)
 
     def request(self, body: dict[str, Any], timeout: float | None = None) -> Any:
         """Send one request and wait for its answer, at most ``timeout`` s."""
