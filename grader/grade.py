@@ -17,7 +17,7 @@ from .errors import SubmissionError
 from .plugin import EVIDENCE, ISOLATION, PROFILE_GIVEN, SEED, STAGED, collect_report
 from .questions import answers_of
 from .registry import Evidence
-from .report import CheckResult, GradeReport
+from .report import CheckResult, GradeReport, OutputCheck
 from .submission import Submission, open_submission, stage_files
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
@@ -105,6 +105,34 @@ def unreadable(path: Path, error: SubmissionError, seconds: float = 0.0) -> Grad
     )
 
 
+def _outputs(submission: Submission, isolation: str | None) -> list[OutputCheck]:
+    """The notebooks' printed dropout numbers against the submitted code, in a
+    sandbox of their own; nothing to do (and no worker started) when no
+    notebook carries such outputs."""
+    from .outputs import compare, printed_numbers
+    from .proxy import StudentProxy
+
+    books = {}
+    for name in submission.notebooks:
+        try:
+            content = (submission.root / name).read_bytes()
+        except OSError:
+            continue
+        if printed_numbers(content):
+            books[Path(name).name] = content
+    if not books:
+        return []
+    proxy = (
+        StudentProxy(submission.root, isolation=isolation)
+        if isolation
+        else StudentProxy(submission.root)
+    )
+    try:
+        return compare(proxy, books)
+    finally:
+        proxy.close()
+
+
 def run(
     path: Path,
     *,
@@ -142,8 +170,19 @@ def run(
             pytest.main(args, plugins=[session])
         assert session.config is not None
         answers, notes = answers_of(submission.root, submission.notebooks)
+        outputs = _outputs(submission, isolation)
+        notes += [
+            f"{o.notebook}, cell {o.cell}: {o.label}: {o.note}. The notebook's outputs do not "
+            "match the submitted code (stale outputs, or edited): a point for a person to check, "
+            "not a penalty"
+            for o in outputs
+            if o.verdict == "mismatch"
+        ]
         report = collect_report(session.config, str(path), time.perf_counter() - start)
         report = dataclasses.replace(
-            report, answers=tuple(answers), warnings=report.warnings + tuple(notes)
+            report,
+            answers=tuple(answers),
+            outputs=tuple(outputs),
+            warnings=report.warnings + tuple(notes),
         )
         return report, session.config.stash.get(EVIDENCE, {})

@@ -82,6 +82,20 @@ class InlineAnswer(_Text):
 
 
 @dataclass(frozen=True)
+class OutputCheck(_Text):
+    """One number a notebook printed in a dropout cell, against what the
+    submitted code gives for the same computation. Evidence, never points."""
+
+    notebook: str
+    cell: int  # the code cell's index in the notebook, from 0
+    label: str  # what was printed, e.g. "train zeros (p = 0.25)"
+    printed: str
+    rerun: str  # "" when it could not be run again
+    verdict: str  # consistent | mismatch | not rerun
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class TrainingRun:
     """One net of the regularization experiment: its accuracies, measured by
     the grader, before training (index 0) and after each epoch."""
@@ -117,6 +131,7 @@ class GradeReport(_Text):
     profile_reason: str = ""
     answers: tuple[InlineAnswer, ...] = ()
     experiment: Experiment | None = None
+    outputs: tuple[OutputCheck, ...] = ()
     schema_version: int = SCHEMA_VERSION
     grader_version: str = field(default="0.1.0")
 
@@ -175,6 +190,19 @@ class GradeReport(_Text):
             "checks": checks,
             "answers": answers,
             "experiment": experiment,
+            "outputs": tuple(
+                OutputCheck(
+                    notebook=str(o.get("notebook", "")),
+                    cell=int(o.get("cell", 0) or 0),
+                    label=str(o.get("label", "")),
+                    printed=str(o.get("printed", "")),
+                    rerun=str(o.get("rerun", "")),
+                    verdict=str(o.get("verdict", "")),
+                    note=str(o.get("note", "")),
+                )
+                for o in data.get("outputs", ())
+                if isinstance(o, dict)
+            ),
             "warnings": tuple(data.get("warnings", ())),
             "events": tuple(data.get("events", ())),
         }

@@ -295,6 +295,7 @@ def export_csv(db: sqlite3.Connection, path: Path) -> int:
     """One row per student, a points and a comment column per question. Names
     and comments a spreadsheet could take for a formula get a leading '."""
     from ..batch.exports import spreadsheet_safe
+
     questions = [
         r[0] for r in db.execute("SELECT DISTINCT question FROM answers ORDER BY question")
     ]

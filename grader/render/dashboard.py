@@ -490,9 +490,9 @@ def _questions(results: Sequence[StudentResult]) -> tuple[QuestionRow, ...]:
 
 def _outputs_text(item: Mapping[str, Any]) -> str:
     where = ", ".join(
-        f"{k} {item[k]}" for k in ("notebook", "cell", "check", "name") if item.get(k) is not None
+        f"{k} {item[k]}" for k in ("notebook", "cell", "label") if item.get(k) is not None
     )
-    said = item.get("message") or item.get("reason") or item.get("detail") or ""
+    said = item.get("note") or ""
     text = "a notebook output does not match what the code computes"
     return _clip(f"{text}{f' ({where})' if where else ''}{f': {said}' if said else ''}")
 
@@ -503,11 +503,15 @@ def _reasons(result: StudentResult) -> tuple[tuple[str, str], ...]:
     isolation = str(report.get("isolation") or "")
     if isolation != "bwrap":
         found.append(("isolation", ISOLATION.get(isolation, _clip(isolation))))
-    found += [("outputs", _clip(w)) for w in report.get("warnings") or () if STALE.search(str(w))]
-    found += [
+    mismatches = [
         ("outputs", _outputs_text(item))
         for item in report.get("outputs") or ()
         if isinstance(item, Mapping) and item.get("verdict") == "mismatch"
+    ]
+    # Each mismatch is also a warning; a report without the outputs field
+    # (an older grader) is flagged by its warnings.
+    found += mismatches or [
+        ("outputs", _clip(w)) for w in report.get("warnings") or () if STALE.search(str(w))
     ]
     found += [("note", _clip(n)) for n in result.notes]
     return tuple(found)

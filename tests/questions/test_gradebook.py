@@ -90,11 +90,11 @@ def test_gradebook_reimport_keeps_scores(tmp_path: Path) -> None:
 
 def test_export_defuses_formulas_in_names_and_comments(tmp_path: Path) -> None:
     db_path = tmp_path / "g.sqlite"
-    fill(db_path, {"=HYPERLINK(\"x\")": class_of(1)["student00"]})
+    fill(db_path, {'=HYPERLINK("x")': class_of(1)["student00"]})
     with gradebook.connect(db_path) as db:
         gradebook.score_student(db, Q1, '=HYPERLINK("x")', 1.0, "+cmd|' /C calc'!A0", "ta")
         gradebook.export_csv(db, tmp_path / "out.csv")
     with (tmp_path / "out.csv").open(encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[1][0] == "'=HYPERLINK(\"x\")"
+    assert rows[1][0] == '\'=HYPERLINK("x")'
     assert rows[1][2] == "'+cmd|' /C calc'!A0"

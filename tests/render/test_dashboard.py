@@ -43,8 +43,11 @@ STALE_WARNING = "Dropout.ipynb: stale outputs, cell 12 shows 0.25 but the code g
 MISMATCH: dict[str, Any] = {
     "notebook": "Dropout.ipynb",
     "cell": 7,
+    "label": "train zeros (p = 0.3)",
+    "printed": "0.3000",
+    "rerun": "0.7000",
     "verdict": "mismatch",
-    "message": "<i>0.3</i>",
+    "note": "<i>0.3</i>",
 }
 MAX_PAGE_BYTES = 1_500_000
 
@@ -111,7 +114,7 @@ def build_class(reports: dict[str, dict[str, Any]]) -> list[StudentResult]:
     answered["answers"][0].update(status="answered", auto=True, suggested=2.0)
     answered["answers"][1].update(status="missing", text="", suggested=0.0)
     future = copy.deepcopy(ref)
-    future["outputs"] = [MISMATCH, {**MISMATCH, "cell": 8, "verdict": "match"}]
+    future["outputs"] = [MISMATCH, {**MISMATCH, "cell": 8, "verdict": "consistent"}]
     students = [
         result("reference", ref),
         result("no_rescale", no_rescale),
@@ -424,7 +427,7 @@ def test_dashboard_hostile_text_is_escaped(html: str) -> None:
     tags = {n.tag for n in page.walk()}
     assert not {"script", "img", "iframe", "object", "embed", "base", "link", "b", "i"} & tags
     assert not [a for n in page.walk() for a in n.attrs if a.startswith("on")]
-    for raw in (SCRIPT_NAME, EVENT, NOTE, "<b>CS231n</b>", MISMATCH["message"]):
+    for raw in (SCRIPT_NAME, EVENT, NOTE, "<b>CS231n</b>", MISMATCH["note"]):
         assert raw not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html

@@ -14,6 +14,7 @@ from grader.report import (
     Experiment,
     GradeReport,
     InlineAnswer,
+    OutputCheck,
     TrainingRun,
 )
 
@@ -35,6 +36,7 @@ def test_report_schema_doc_lists_every_field() -> None:
     assert _documented("An inline answer") == {f.name for f in fields(InlineAnswer)}
     assert _documented("An experiment") == {f.name for f in fields(Experiment)}
     assert _documented("A training run") == {f.name for f in fields(TrainingRun)}
+    assert _documented("An output check") == {f.name for f in fields(OutputCheck)}
     assert f"# report.json, schema version {SCHEMA_VERSION}\n" in DOC.read_text(encoding="utf-8")
 
 
