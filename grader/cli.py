@@ -3,26 +3,23 @@
 Exit codes: 0 grading completed (whatever the score); 2 usage error (bad
 option or missing path); 3 the submission could not be read at all (not a
 zip, no cs231n/ package, unsafe archive): a zero-score report is still
-written, saying why.
+written, saying why; 4 the report could not be written (a full disk, no
+permission): the grade was printed, and no half-written report is left.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
+from ._files import write_atomic
 from .errors import SubmissionError
 from .profiles import PROFILES
 
-EXIT_OK, EXIT_USAGE, EXIT_SUBMISSION = 0, 2, 3
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+EXIT_OK, EXIT_USAGE, EXIT_SUBMISSION, EXIT_WRITE = 0, 2, 3, 4
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -43,9 +40,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(terminal.render(report))
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        _write_atomic(out / "report.json", report.to_json() + "\n")
-        _write_atomic(out / "report.html", html.render(report))
+        try:
+            write_atomic(out / "report.json", report.to_json() + "\n")
+            write_atomic(out / "report.html", html.render(report))
+        except OSError as exc:
+            print(f"error: the report could not be written to {out} ({exc.strerror or exc}). "
+                  "The grade above is complete; free some space or choose another --out, "
+                  "and run again.", file=sys.stderr)  # fmt: skip
+            return EXIT_WRITE
         print(f"Report: {out / 'report.json'}")
         print(f"Report: {out / 'report.html'}")
     return code
@@ -93,6 +95,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return BATCH_USAGE
     executor = DaskExecutor(args.scheduler) if args.executor == "dask" else None
+    db_path = Path(args.db) if args.db else out / "results.sqlite"
     try:
         summary = run_batch(
             folder,
@@ -100,9 +103,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             executor=executor,
             seed=args.seed,
-            db_path=Path(args.db) if args.db else None,
+            db_path=db_path,
             progress=not args.no_progress,
         )
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            why = "stayed locked by another process"
+            then = "when the other process is done"
+        else:  # "disk I/O error", "database or disk is full"
+            why = "could not be written (is the disk full?)"
+            then = "once there is room"
+        print(f"error: the results store {db_path} {why} ({exc}). Nothing was lost: every "
+              f"result already stored stays. Run the same command again {then}.",
+              file=sys.stderr)  # fmt: skip
+        return 1
     finally:
         if executor is not None:
             executor.close()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib
 import json
 import multiprocessing
-import os
 import sys
 import time
 from collections import defaultdict
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .._files import write_atomic
 from ..grade import unreadable
 from ..report import GradeReport
 from . import store
@@ -149,11 +149,7 @@ class Summary:
         return EXIT_FAILED if self.failed else EXIT_OK
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+_write_atomic = write_atomic
 
 
 def _written(folder: Path, key: str) -> bool:
@@ -171,6 +167,18 @@ def _write_report(folder: Path, key: str, report_json: str) -> None:
         folder / "report.html", html.render(GradeReport.from_dict(json.loads(report_json)))
     )
     _write_atomic(marker, key)
+
+
+def _write_safely(summary: Summary, folder: Path, key: str, report_json: str) -> None:
+    """_write_report, with a failure (a full disk) noted instead of raised:
+    the result is safe in the store, and the next run writes the files."""
+    try:
+        _write_report(folder, key, report_json)
+    except OSError as exc:
+        summary.failed.append(
+            f"{folder.name}: its report files could not be written ({exc.strerror or exc}); "
+            "the result is in the store, and the next run writes them"
+        )
 
 
 def run_batch(
@@ -237,7 +245,7 @@ def run_batch(
                         store.put(db, task.key, owners[task.key][0], answer)
                         summary.graded += 1
                         for student in owners[task.key]:
-                            _write_report(out / "reports" / student, task.key, answer)
+                            _write_safely(summary, out / "reports" / student, task.key, answer)
                         if on_result is not None:
                             on_result(task.key)
                     bar.update(1)
@@ -262,7 +270,7 @@ def run_batch(
                 summary.unreadable += 1
             if not _written(out / "reports" / student, key):
                 text = json.dumps(stored, indent=2, ensure_ascii=False)
-                _write_report(out / "reports" / student, key, text)
+                _write_safely(summary, out / "reports" / student, key, text)
             summary.results.append(
                 StudentResult(
                     student=student,

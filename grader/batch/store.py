@@ -92,21 +92,31 @@ class Stored:
     report: dict[str, Any]
 
 
+def lock_timeout() -> float:
+    """Seconds to wait for another process's write to finish (GRADER_DB_TIMEOUT)."""
+    try:
+        return max(float(os.environ.get("GRADER_DB_TIMEOUT") or 60), 0.1)
+    except ValueError:
+        return 60.0
+
+
 @contextmanager
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=60, isolation_level=None)
+    timeout = lock_timeout()
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     try:
         # Two processes opening a new file at once can find it locked while
         # the other switches it to WAL, before any busy handler applies.
-        for attempt in range(600):
+        attempts = max(int(timeout / 0.1), 1)
+        for attempt in range(attempts):
             try:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(SCHEMA)
                 break
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or attempt == 599:
+                if "locked" not in str(exc) or attempt == attempts - 1:
                     raise
                 time.sleep(0.1)
         yield db

@@ -274,6 +274,15 @@ class WorkerProcess:
             if -code == signal.SIGXCPU:
                 return f"it used more than {self.limits.cpu_seconds} s of CPU time ({name})"
             return f"it was killed by signal {name}"
+        if 128 < code < 128 + 65:  # bubblewrap reports its child's fatal signal so
+            try:
+                name = signal.Signals(code - 128).name
+            except ValueError:
+                name = ""
+            if name == "SIGXCPU":
+                return f"it used more than {self.limits.cpu_seconds} s of CPU time ({name})"
+            if name:
+                return f"it was killed by signal {name} (exit status {code})"
         return f"the process exited with status {code} in the middle of the grading"
 
     def _fail(self, kind: str, message: str) -> Any:
