@@ -307,15 +307,11 @@ class WorkerProcess:
         return text, size
 
     def close(self) -> tuple[str, int]:
-        """Stop the worker, return its output, remove its working folder."""
-        if self.dead is None and self.process.poll() is None:
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.write(protocol.encode({"op": "exit"}))
-                self.process.stdin.close()
-                self.process.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+        """Stop the worker, return its output, remove its working folder.
+
+        The worker is killed at once rather than asked to exit: it flushes
+        what the student printed before each answer, so nothing is lost, and
+        an interpreter's orderly exit costs 15-30 ms per grade."""
         self.kill()
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:

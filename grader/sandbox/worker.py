@@ -27,6 +27,7 @@ every verdict itself.
 """
 
 # mypy: disable-error-code="no-untyped-def,no-untyped-call,import-not-found"
+import contextlib
 import importlib
 import os
 import signal
@@ -168,6 +169,9 @@ def main():
             frame = protocol.encode(response)
         except BaseException as exc:
             frame = protocol.encode(_error(exc))
+        for stream in (sys.stdout, sys.stderr):  # what was printed reaches the log now
+            with contextlib.suppress(BaseException):
+                stream.flush()
         proto_out.write(frame)
 
 

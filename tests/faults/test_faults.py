@@ -160,3 +160,13 @@ def test_no_sandbox_tool_falls_back_with_a_warning(tmp_path: Path) -> None:
 def test_lock_timeout_reads_the_environment(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRADER_DB_TIMEOUT", value)
     assert store.lock_timeout() == (0.5 if value == "0.5" else 60.0)
+
+
+def test_partial_prints_reach_the_report_though_the_worker_is_killed_at_close(
+    make_submission: MakeSubmission,
+) -> None:
+    chatty = make_submission(
+        ("layers.py", FORWARD, FORWARD + "    print('no newline at the end', end='')\n")
+    )
+    report = grade(chatty, keyword="dropout_forward.api", seed=1)
+    assert "no newline at the end" in report.output
