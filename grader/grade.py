@@ -9,12 +9,13 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from . import profiles
 from .errors import SubmissionError
-from .plugin import EVIDENCE, ISOLATION, PROFILE_GIVEN, SEED, STAGED, collect_report
+from .plugin import EVIDENCE, ISOLATION, PRESTARTED, PROFILE_GIVEN, SEED, STAGED, collect_report
 from .questions import answers_of
 from .registry import Evidence
 from .report import CheckResult, GradeReport, OutputCheck
@@ -38,6 +39,7 @@ class _Session:
         self.seed = seed
         self.profile = profile
         self.config: pytest.Config | None = None
+        self.prestarted: Any = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -48,6 +50,8 @@ class _Session:
             config.stash[PROFILE_GIVEN] = self.profile
         if self.isolation is not None:
             config.stash[ISOLATION] = self.isolation
+        if self.prestarted is not None:
+            config.stash[PRESTARTED] = self.prestarted
         self.config = config
 
 
@@ -159,6 +163,13 @@ def run(
         else:
             submission = stage_files(files, staging, Path(path))
         session = _Session(submission, seed, profile, isolation)
+        if isolation != "none":
+            # The sandbox (bubblewrap, Python, numpy) starts while pytest sets up.
+            from .sandbox.launcher import Limits, WorkerProcess, isolation_level
+
+            session.prestarted = WorkerProcess(
+                submission.root, Limits.from_env(), isolation or isolation_level()
+            )
         args = [str(CHECKS_DIR), "-p", "no:terminal", "-p", "no:cacheprovider"]
         if keyword:
             args += ["-k", keyword]
@@ -167,7 +178,14 @@ def run(
             contextlib.redirect_stdout(devnull),
             contextlib.redirect_stderr(devnull),
         ):
-            pytest.main(args, plugins=[session])
+            try:
+                pytest.main(args, plugins=[session])
+            finally:
+                unused = session.config.stash.get(PRESTARTED, None) if session.config else None
+                if unused is not None:  # no check needed the student's code
+                    unused.close()
+                elif session.config is None and session.prestarted is not None:
+                    session.prestarted.close()
         assert session.config is not None
         answers, notes = answers_of(submission.root, submission.notebooks)
         outputs = _outputs(submission, isolation)

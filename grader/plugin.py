@@ -27,6 +27,7 @@ from .proxy import StudentError, StudentProxy
 from .registry import CHECKS, Evidence, diagnose
 from .render import terminal
 from .report import CheckResult, Diagnosis, Experiment, GradeReport, Outcome, TrainingRun
+from .sandbox.launcher import WorkerProcess
 from .submission import Submission, open_submission
 
 STAGED = pytest.StashKey[Submission]()
@@ -38,6 +39,8 @@ PROFILE = pytest.StashKey[Detection]()
 PROFILE_GIVEN = pytest.StashKey[str]()
 ISOLATION = pytest.StashKey[str]()
 EVIDENCE = pytest.StashKey[Evidence]()
+#: A sandboxed worker grade.run started before pytest, for the first proxy.
+PRESTARTED = pytest.StashKey[WorkerProcess]()
 SETUP_SECONDS = pytest.StashKey[float]()
 
 #: Makes the random generator of one probe, by probe name.
@@ -175,6 +178,10 @@ def student(request: pytest.FixtureRequest, submission: Submission) -> Iterator[
         proxy = StudentProxy(submission.root, isolation=isolation)
     else:
         proxy = StudentProxy(submission.root)
+    prestarted = request.config.stash.get(PRESTARTED, None)
+    if prestarted is not None and prestarted.isolation == proxy.isolation:
+        proxy.prestarted = prestarted
+        del request.config.stash[PRESTARTED]
     request.config.stash[PROXY] = proxy
     yield proxy
     proxy.close()

@@ -78,6 +78,8 @@ class StudentProxy:
     events: list[str] = field(default_factory=list)
     outputs: list[tuple[str, int]] = field(default_factory=list)
     generation: int = 0
+    #: A worker started ahead (grade.run starts one while pytest sets up).
+    prestarted: WorkerProcess | None = None
     _worker: WorkerProcess | InProcessWorker | None = None
     _imports: dict[str, Any] | None = None
 
@@ -87,6 +89,8 @@ class StudentProxy:
                 self.outputs.append(self._worker.close())
             if self.isolation == "none":  # measurement only: see sandbox/inprocess.py
                 self._worker = InProcessWorker(self.root)
+            elif self.prestarted is not None and self.generation == 0:
+                self._worker, self.prestarted = self.prestarted, None
             else:
                 self._worker = WorkerProcess(self.root, self.limits, self.isolation)
             self.generation += 1
@@ -177,6 +181,9 @@ class StudentProxy:
         return Handle(self, number, self.generation, name)
 
     def close(self) -> None:
+        if self.prestarted is not None:
+            self.prestarted.close()
+            self.prestarted = None
         if self._worker is not None:
             self.outputs.append(self._worker.close())
             self._worker = None

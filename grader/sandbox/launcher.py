@@ -184,6 +184,11 @@ def _set_limits(limits: Limits) -> None:
         (resource.RLIMIT_FSIZE, limits.file_bytes),
         (resource.RLIMIT_CORE, 0),
     ):
+        # Never above a hard limit already set from outside (raising one is
+        # not allowed): the stricter of the two holds.
+        _, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
         resource.setrlimit(kind, (value, value))
 
 
