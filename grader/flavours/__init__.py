@@ -24,7 +24,15 @@ counterpart in the class API and adds the weight-decay checks.
 
 from __future__ import annotations
 
-from ._classes import CLASS_MODULES, PACKAGE, Staged, reference_root, stage, template_root
+from ._classes import (
+    ADAPTER,
+    CLASS_MODULES,
+    PACKAGE,
+    Staged,
+    reference_root,
+    stage,
+    template_root,
+)
 
 FUNCTIONS = "functions"
 CLASSES = "classes"
@@ -32,6 +40,7 @@ CLASSES = "classes"
 FLAVOURS = (FUNCTIONS, CLASSES)
 
 __all__ = [
+    "ADAPTER",
     "CLASSES",
     "CLASS_MODULES",
     "FLAVOURS",

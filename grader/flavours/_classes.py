@@ -22,6 +22,7 @@ from ..errors import SubmissionError
 PACKAGE = "common"
 #: The modules of that package a student writes.
 CLASS_MODULES = frozenset({"layers.py", "optimizer.py", "multi_layer_net.py"})
+#: The adapter's sources, staged as cs231n/.
 ADAPTER = Path(__file__).resolve().parent / "adapter"
 #: Files of the function template the adapter stands in for.
 _ADAPTED = frozenset(

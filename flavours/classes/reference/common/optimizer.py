@@ -44,6 +44,7 @@ class SGD:
         self.lr = lr
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         for key in params:
             params[key] -= self.lr * grads[key]
 
@@ -63,6 +64,7 @@ class Momentum:
         self.v = None
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         if self.v is None:
             self.v = {key: np.zeros_like(value) for key, value in params.items()}
         for key in params:
@@ -84,6 +86,7 @@ class AdaGrad:
         self.h = None
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         if self.h is None:
             self.h = {key: np.zeros_like(value) for key, value in params.items()}
         for key in params:
@@ -106,6 +109,7 @@ class RMSprop:
         self.h = None
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         if self.h is None:
             self.h = {key: np.zeros_like(value) for key, value in params.items()}
         decay = self.decay_rate
@@ -135,6 +139,7 @@ class Adam:
         self.t = 0
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         if self.m is None:
             self.m = {key: np.zeros_like(value) for key, value in params.items()}
         if self.v is None:

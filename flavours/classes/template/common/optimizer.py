@@ -46,6 +46,7 @@ class SGD:
         self.lr = lr
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         for key in params:
             params[key] -= self.lr * grads[key]
 
@@ -65,6 +66,7 @@ class Momentum:
         self.v = None
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         if self.v is None:
             self.v = {key: np.zeros_like(value) for key, value in params.items()}
         # TODO: the momentum update of every parameter. Keep the new
@@ -86,6 +88,7 @@ class AdaGrad:
         self.h = None
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         if self.h is None:
             self.h = {key: np.zeros_like(value) for key, value in params.items()}
         # TODO: the AdaGrad update. Keep the new sums in self.h.
@@ -107,6 +110,7 @@ class RMSprop:
         self.h = None
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         if self.h is None:
             self.h = {key: np.zeros_like(value) for key, value in params.items()}
         # TODO: the RMSProp update. Keep the new running averages in self.h.
@@ -134,6 +138,7 @@ class Adam:
         self.t = 0
 
     def update(self, params, grads):
+        """One update of every parameter of params, in place, with its gradient in grads."""
         if self.m is None:
             self.m = {key: np.zeros_like(value) for key, value in params.items()}
         if self.v is None:
