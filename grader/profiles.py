@@ -10,6 +10,7 @@ course-2017     probability of DROPPING     ``dropout=0`` (0 = off)    no
 course-2018     probability of KEEPING      ``dropout=1`` (1 = off)    no
 course-2019     probability of KEEPING      ``dropout_keep_ratio=1``   no
 template        probability of KEEPING      ``dropout_keep_ratio=1``   yes
+classes         probability of KEEPING      ``dropout_keep_ratio=1``   yes
 ==============  ==========================  =========================  =======
 
 ``template`` is this project's own starter code. ``detect`` reads the
@@ -18,6 +19,11 @@ submission's source with ``ast`` (never running it): the keyword of
 of ``dropout_forward`` says what ``p`` means, and ``adagrad`` in optim.py
 tells the template from course-2019. When the docstring and the code
 disagree the code wins and the report says so.
+
+``classes`` grades the class flavour (grader.flavours) through its adapter,
+whose function API follows the template's conventions. It skips the checks
+that have no counterpart in the class API, and it is the only profile that
+grades the parts only the class flavour has (``weight_decay``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,13 @@ from typing import Literal
 
 from .errors import UsageError
 
+#: Parts of the assignment that only one flavour has, and that flavour.
+FLAVOUR_PARTS = {"weight_decay": "classes"}
+
+#: Checks of the function API that have no counterpart in the class flavour:
+#: there the adapter, not the student, makes the caches.
+NOT_IN_CLASSES = frozenset({"dropout_forward.api", "layers.cache"})
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -38,10 +51,16 @@ class Profile:
     p_means: Literal["keep", "drop"]
     net_keyword: str
     has_adagrad: bool
+    flavour: str = "functions"
+    skips: frozenset[str] = frozenset()
 
     def excludes(self, check_id: str) -> bool:
-        """Is the check about a part this year's assignment did not have?"""
-        return check_id.startswith("optim.adagrad") and not self.has_adagrad
+        """Is the check about a part this year's (or this flavour's)
+        assignment did not have?"""
+        if check_id.startswith("optim.adagrad") and not self.has_adagrad:
+            return True
+        part = check_id.split(".", 1)[0]
+        return check_id in self.skips or FLAVOUR_PARTS.get(part, self.flavour) != self.flavour
 
     def p_for(self, keep: float) -> float:
         """The value of dropout_param['p'] that keeps units with probability ``keep``."""
@@ -82,6 +101,20 @@ PROFILES: dict[str, Profile] = {
             "keep",
             "dropout_keep_ratio",
             True,
+        ),
+        Profile(
+            "classes",
+            "the class flavour (common/: Dropout, the optimizer classes, MultiLayerNet), "
+            "graded through the grader's adapter: dropout_forward(x, {'p': keep}) is "
+            "Dropout(dropout_ratio=1 - keep).forward(x, train_flg), each update rule is its "
+            "optimizer's update (config['velocity'] is Momentum.v, config['cache'] is "
+            "RMSprop.h or AdaGrad.h, config['m'], ['v'] and ['t'] are Adam's), and "
+            "FullyConnectedNet(reg=...) is MultiLayerNet(weight_decay_lambda=...)",
+            "keep",
+            "dropout_keep_ratio",
+            True,
+            flavour="classes",
+            skips=NOT_IN_CLASSES,
         ),
     )
 }
@@ -156,8 +189,13 @@ def _defines(tree: ast.Module | None, name: str) -> bool:
     )
 
 
-def detect(root: Path) -> Detection:
-    """The profile of the submission staged at ``root`` (holding cs231n/)."""
+def detect(root: Path, flavour: str = "functions") -> Detection:
+    """The profile of the submission staged at ``root`` (holding cs231n/), in
+    the given flavour (grader.flavours)."""
+    if flavour == "classes":
+        return Detection(
+            PROFILES["classes"], "the submission is in the class flavour: a common/ package"
+        )
     package = root / "cs231n"
     net = _net_keyword(_parse(package / "classifiers" / "fc_net.py"))
     said = _docstring_p(_parse(package / "layers.py"))

@@ -21,6 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from . import flavours
 from ._notebook_export import export, nothing_found
 from ._overlay import ACCEPTED, MODULES, module_for, overlay_warning, template_files
 from .errors import SubmissionError
@@ -34,13 +35,16 @@ MAX_TOTAL_BYTES = 100 * 1024**2
 class Submission:
     """A staged submission: ``root/cs231n/`` is the student's package, completed
     from the student template when only part of it was handed in (``warnings``
-    then says which files are the student's)."""
+    then says which files are the student's). In the class flavour (see
+    grader.flavours) the student's package is ``root/common/`` and
+    ``root/cs231n/`` the grader's adapter."""
 
     source: Path
     root: Path
     files: tuple[str, ...]
     notebooks: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    flavour: str = flavours.FUNCTIONS
 
 
 def _wanted(parts: tuple[str, ...]) -> bool:
@@ -102,6 +106,11 @@ def _finish(staging: Path) -> None:
 
 
 def _stage(files: dict[tuple[str, ...], bytes], staging: Path, source: Path) -> Submission:
+    if flavours.detect(files) == flavours.CLASSES:
+        staged = flavours.stage(files, staging, source)
+        return Submission(
+            source, staging, staged.files, staged.notebooks, staged.warnings, flavours.CLASSES
+        )
     prefix = _package_prefix(list(files))
     if prefix is None:
         return _stage_overlay(files, staging, source)
