@@ -23,6 +23,7 @@ from grader.checks.test_experiment import TIME_LIMIT
 from grader.cli import EXIT_OK, EXIT_USAGE, main
 from grader.errors import ConfigError, UsageError
 from grader.grade import grade
+from grader.profiles import PROFILES
 from grader.questions.suggest import load as load_rubric
 from grader.registry import ordered_checks
 from grader.sandbox.launcher import Limits
@@ -362,8 +363,8 @@ PROBLEMS = [
     ('[assignment]\nflavour = "objects"\n',
      'assignment.flavour: expected one of "functions", got "objects"'),
     ('[assignment]\nprofile = "2016"\n',
-     'assignment.profile: expected one of "auto", "course-2017", "course-2018", '
-     '"course-2019", "template", got "2016"'),
+     'assignment.profile: expected one of "auto", '
+     + ", ".join(f'"{name}"' for name in PROFILES) + ', got "2016"'),
     ('[assignment]\nname = ""\n', 'assignment.name: expected a non-empty string, got ""'),
     ('[assignment]\nnam = "x"\n',
      "assignment.nam: unknown key (did you mean name?); valid keys of [assignment]: "
