@@ -1,10 +1,11 @@
 """Command line: parses, then delegates. ``python -m grader --help``.
 
 Exit codes: 0 grading completed (whatever the score); 2 usage error (bad
-option or missing path); 3 the submission could not be read at all (not a
-zip, no cs231n/ package, unsafe archive): a zero-score report is still
-written, saying why; 4 the report could not be written (a full disk, no
-permission): the grade was printed, and no half-written report is left.
+option, missing path, an assignment config that is not valid); 3 the
+submission could not be read at all (not a zip, no cs231n/ package, unsafe
+archive): a zero-score report is still written, saying why; 4 the report
+could not be written (a full disk, no permission): the grade was printed,
+and no half-written report is left.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from . import config
 from ._files import write_atomic
-from .errors import SubmissionError
+from .errors import ConfigError, SubmissionError
 from .profiles import PROFILES
 
 EXIT_OK, EXIT_USAGE, EXIT_SUBMISSION, EXIT_WRITE = 0, 2, 3, 4
@@ -33,10 +35,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     code = EXIT_OK
     try:
-        report = grade(path, keyword=args.k, seed=args.seed, profile=args.profile)
+        report = grade(
+            path, keyword=args.k, seed=args.seed, profile=args.profile, config=config.current()
+        )
     except SubmissionError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        report, code = unreadable(path, exc), EXIT_SUBMISSION
+        report, code = unreadable(path, exc, config=config.current()), EXIT_SUBMISSION
     print(terminal.render(report))
     if args.out:
         out = Path(args.out)
@@ -66,11 +70,12 @@ def cmd_misconceptions(args: argparse.Namespace) -> int:
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
-    from .registry import ordered_checks
-
-    for spec in ordered_checks():
-        visibility = "public" if spec.public else "hidden"
-        print(f"{spec.id:40} {spec.points:4g} pts  {visibility:6}  {spec.title}")
+    for spec, enabled in config.current().specs():
+        if enabled:
+            visibility = "public" if spec.public else "hidden"
+            print(f"{spec.id:40} {spec.points:4g} pts  {visibility:6}  {spec.title}")
+        else:
+            print(f"{spec.id:40} {'disabled':16}  {spec.title}")
     return EXIT_OK
 
 
@@ -105,6 +110,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             seed=args.seed,
             db_path=db_path,
             progress=not args.no_progress,
+            config=config.current(),
         )
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
@@ -143,10 +149,20 @@ def cmd_gradescope_zip(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _config_option(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the assignment config, a TOML file (default: $GRADER_CONFIG, else the "
+        "repository's assignment.toml, the course's assignment); see docs/config.md",
+    )
+    return p
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("grade", help="grade one submission")
+    g = _config_option(sub.add_parser("grade", help="grade one submission"))
     g.add_argument(
         "submission",
         help="a submission zip or folder (with cs231n/ or loose module files), "
@@ -161,7 +177,9 @@ def parser() -> argparse.ArgumentParser:
         help="the course year's conventions (default: detected from the code)",
     )
     g.set_defaults(run=cmd_grade)
-    b = sub.add_parser("batch", help="grade a folder of submissions (resumable, parallel)")
+    b = _config_option(
+        sub.add_parser("batch", help="grade a folder of submissions (resumable, parallel)")
+    )
     b.add_argument("folder", help="one zip, folder or notebook per student")
     b.add_argument("--out", default="out", help="reports, exports and the store (default out/)")
     b.add_argument(
@@ -184,7 +202,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("misconceptions", help="list the diagnosable mistakes").set_defaults(
         run=cmd_misconceptions
     )
-    sub.add_parser("checks", help="list the checks with points").set_defaults(run=cmd_checks)
+    _config_option(
+        sub.add_parser("checks", help="list the checks with their points and visibility")
+    ).set_defaults(run=cmd_checks)
     sub.add_parser("docs", help="print docs/checks.md, the catalogue").set_defaults(run=cmd_docs)
     from .questions.commands import add_parser as add_questions
 
@@ -194,5 +214,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    code: int = args.run(args)
+    try:
+        if not hasattr(args, "config"):  # this command reads no config
+            code: int = args.run(args)
+            return code
+        # The config every part of this command reads (grader.config.current).
+        with config.using(config.load_selected(args.config)):
+            code = args.run(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return code

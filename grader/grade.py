@@ -14,8 +14,19 @@ from typing import Any
 import pytest
 
 from . import profiles
+from .config import AssignmentConfig, current
 from .errors import SubmissionError
-from .plugin import EVIDENCE, ISOLATION, PRESTARTED, PROFILE_GIVEN, SEED, STAGED, collect_report
+from .plugin import (
+    ASSIGNMENT,
+    DISABLED,
+    EVIDENCE,
+    ISOLATION,
+    PRESTARTED,
+    PROFILE_GIVEN,
+    SEED,
+    STAGED,
+    collect_report,
+)
 from .questions import answers_of
 from .registry import Evidence
 from .report import CheckResult, GradeReport, OutputCheck
@@ -33,8 +44,10 @@ class _Session:
         seed: int | None,
         profile: str | None,
         isolation: str | None = None,
+        assignment: AssignmentConfig | None = None,
     ) -> None:
         self.submission = submission
+        self.assignment = assignment
         self.isolation = isolation
         self.seed = seed
         self.profile = profile
@@ -44,6 +57,8 @@ class _Session:
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[STAGED] = self.submission
+        if self.assignment is not None:
+            config.stash[ASSIGNMENT] = self.assignment
         if self.seed is not None:
             config.stash[SEED] = self.seed
         if self.profile is not None:
@@ -61,6 +76,7 @@ def grade(
     keyword: str | None = None,
     seed: int | None = None,
     profile: str | None = None,
+    config: AssignmentConfig | None = None,
 ) -> GradeReport:
     """Grade the submission at ``path``: a folder or zip holding cs231n/ (or
     loose module files), a single module file, or a notebook.
@@ -68,35 +84,40 @@ def grade(
     ``keyword`` selects checks as pytest's ``-k`` does (by name or check
     id). ``seed`` fixes the checks' random inputs (default: $GRADER_SEED,
     else fresh); the report records the seed used. ``profile`` names the
-    course year's conventions (see grader.profiles); by default it is
-    detected.
+    course year's conventions (see grader.profiles); by default the
+    config's, else detected. ``config`` is the assignment config (points,
+    visibility, parts, limits, rubric; see grader.config); by default
+    ``grader.config.current()``.
 
     Raises ``SubmissionError`` when the submission cannot be read at all,
     and ``UsageError`` for an unknown profile.
     """
-    return run(path, keyword=keyword, seed=seed, profile=profile)[0]
+    return run(path, keyword=keyword, seed=seed, profile=profile, config=config)[0]
 
 
-def unreadable(path: Path, error: SubmissionError, seconds: float = 0.0) -> GradeReport:
+def unreadable(
+    path: Path, error: SubmissionError, seconds: float = 0.0, config: AssignmentConfig | None = None
+) -> GradeReport:
     """The report of a submission that could not be read at all: every check
-    an error worth 0, with the reason, so no result is ever lost."""
-    from .registry import ordered_checks
-
+    an error worth 0, with the reason, so no result is ever lost. The checks
+    the config disables are skipped, as in any report."""
+    config = config or current()
     message = f"the submission could not be graded: {error}"
+    fallback = profiles.get(config.profile if config.profile != "auto" else profiles.DEFAULT)
     checks = tuple(
         CheckResult(
             id=spec.id,
             part=spec.part,
             title=spec.title,
-            outcome="error",
+            outcome="error" if enabled else "skipped",
             points=0.0,
-            max_points=spec.points,
-            message=message,
+            max_points=spec.points if enabled else 0.0,
+            message=message if enabled else f"Skipped: {DISABLED}",  # as pytest says it
             public=spec.public,
             seconds=0.0,
         )
-        for spec in ordered_checks()
-        if not profiles.get(profiles.DEFAULT).excludes(spec.id)
+        for spec, enabled in config.specs()
+        if not fallback.excludes(spec.id)
     )
     return GradeReport(
         submission=str(path),
@@ -109,7 +130,9 @@ def unreadable(path: Path, error: SubmissionError, seconds: float = 0.0) -> Grad
     )
 
 
-def _outputs(submission: Submission, isolation: str | None) -> list[OutputCheck]:
+def _outputs(
+    submission: Submission, isolation: str | None, config: AssignmentConfig
+) -> list[OutputCheck]:
     """The notebooks' printed dropout numbers against the submitted code, in a
     sandbox of their own; nothing to do (and no worker started) when no
     notebook carries such outputs."""
@@ -126,10 +149,11 @@ def _outputs(submission: Submission, isolation: str | None) -> list[OutputCheck]
             books[Path(name).name] = content
     if not books:
         return []
+    limits = config.limits.sandbox()
     proxy = (
-        StudentProxy(submission.root, isolation=isolation)
+        StudentProxy(submission.root, limits=limits, isolation=isolation)
         if isolation
-        else StudentProxy(submission.root)
+        else StudentProxy(submission.root, limits=limits)
     )
     try:
         return compare(proxy, books)
@@ -145,6 +169,7 @@ def run(
     profile: str | None = None,
     isolation: str | None = None,
     files: dict[tuple[str, ...], bytes] | None = None,
+    config: AssignmentConfig | None = None,
 ) -> tuple[GradeReport, Evidence]:
     """``grade``, also returning the evidence the checks gathered.
 
@@ -155,6 +180,7 @@ def run(
     """
     if profile is not None:
         profiles.get(profile)  # an unknown name fails before any work
+    config = config or current()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         staging = Path(tmp) / "submission"
@@ -162,13 +188,13 @@ def run(
             submission = open_submission(Path(path), staging)
         else:
             submission = stage_files(files, staging, Path(path))
-        session = _Session(submission, seed, profile, isolation)
+        session = _Session(submission, seed, profile, isolation, config)
         if isolation != "none":
             # The sandbox (bubblewrap, Python, numpy) starts while pytest sets up.
-            from .sandbox.launcher import Limits, WorkerProcess, isolation_level
+            from .sandbox.launcher import WorkerProcess, isolation_level
 
             session.prestarted = WorkerProcess(
-                submission.root, Limits.from_env(), isolation or isolation_level()
+                submission.root, config.limits.sandbox(), isolation or isolation_level()
             )
         args = [str(CHECKS_DIR), "-p", "no:terminal", "-p", "no:cacheprovider"]
         if keyword:
@@ -187,8 +213,8 @@ def run(
                 elif session.config is None and session.prestarted is not None:
                     session.prestarted.close()
         assert session.config is not None
-        answers, notes = answers_of(submission.root, submission.notebooks)
-        outputs = _outputs(submission, isolation)
+        answers, notes = answers_of(submission.root, submission.notebooks, config.rubric())
+        outputs = _outputs(submission, isolation, config)
         notes += [
             f"{o.notebook}, cell {o.cell}: {o.label}: {o.note}. The notebook's outputs do not "
             "match the submitted code (stale outputs, or edited): a point for a person to check, "

@@ -21,7 +21,9 @@ import numpy as np
 import pytest
 
 from . import profiles
-from .errors import SubmissionError, UsageError
+from .config import AssignmentConfig, load_selected
+from .config import current as current_config
+from .errors import ConfigError, SubmissionError, UsageError
 from .profiles import Detection, Profile
 from .proxy import StudentError, StudentProxy
 from .registry import CHECKS, Evidence, diagnose
@@ -37,6 +39,7 @@ STARTED = pytest.StashKey[float]()
 SEED = pytest.StashKey[int]()
 PROFILE = pytest.StashKey[Detection]()
 PROFILE_GIVEN = pytest.StashKey[str]()
+ASSIGNMENT = pytest.StashKey[AssignmentConfig]()
 ISOLATION = pytest.StashKey[str]()
 EVIDENCE = pytest.StashKey[Evidence]()
 #: A sandboxed worker grade.run started before pytest, for the first proxy.
@@ -45,6 +48,9 @@ SETUP_SECONDS = pytest.StashKey[float]()
 
 #: Makes the random generator of one probe, by probe name.
 RngFactory = Callable[[str], np.random.Generator]
+
+#: The message of a check the assignment config turns off (a skip reason).
+DISABLED = "disabled in the assignment's config, so not graded"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,6 +67,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=sorted(profiles.PROFILES),
         help="the course year's conventions to grade by (default: detected from the code)",
     )
+    group.addoption(
+        "--assignment-config",
+        help="the assignment config, a TOML file (default: $GRADER_CONFIG, else the "
+        "repository's assignment.toml); see docs/config.md",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -69,18 +80,37 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STARTED] = time.perf_counter()
     if SEED not in config.stash:
         config.stash[SEED] = _seed(config)
+    assignment_of(config)  # a config that is not valid stops the run here
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def assignment_of(config: pytest.Config) -> AssignmentConfig:
+    """The assignment config of the run: given by grader.grade, else
+    ``--assignment-config``, else grader.config's (GRADER_CONFIG, assignment.toml)."""
+    if ASSIGNMENT not in config.stash:
+        given = config.getoption("--assignment-config", None)
+        try:
+            config.stash[ASSIGNMENT] = load_selected(given) if given else current_config()
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return config.stash[ASSIGNMENT]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Let ``-k`` select by check id (``-k dropout_forward``), not only by test name;
-    and run the check modules in the assignment's order (grader.checks.ALL_MODULES),
-    so that a later part's misconceptions can read an earlier part's evidence."""
+    skip the checks the assignment config disables (before any of their
+    fixtures run: reported as skipped, counting toward neither the score nor
+    the maximum); and run the check modules in the assignment's order
+    (grader.checks.ALL_MODULES), so that a later part's misconceptions can
+    read an earlier part's evidence."""
     from .checks import ALL_MODULES
 
+    assignment = assignment_of(config)
     for item in items:
         marker = item.get_closest_marker("grader_check")
         if marker is not None:
             item.extra_keyword_matches.add(marker.kwargs["id"])
+            if not assignment.enabled(marker.kwargs["id"]):
+                item.add_marker(pytest.mark.skip(reason=DISABLED))
     rank = {name: i for i, name in enumerate(ALL_MODULES)}
 
     def order(item: pytest.Item) -> int:
@@ -109,11 +139,14 @@ def resolve_profile(config: pytest.Config) -> Detection | None:
     if PROFILE in config.stash:
         return config.stash[PROFILE]
     given = config.stash.get(PROFILE_GIVEN, None) or config.getoption("--profile", None)
+    chosen = assignment_of(config).profile
     if given:
         try:
             detection = Detection(profiles.get(given), "given with --profile")
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
+    elif chosen != "auto":
+        detection = Detection(profiles.get(chosen), "set by the assignment's config")
     elif STAGED in config.stash:
         staged = config.stash[STAGED]
         detection = profiles.detect(staged.root, staged.flavour)
@@ -154,6 +187,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(scope="session")
+def assignment(request: pytest.FixtureRequest) -> AssignmentConfig:
+    """The assignment config the run grades by (limits, points, parts)."""
+    return assignment_of(request.config)
+
+
+@pytest.fixture(scope="session")
 def rng_for(request: pytest.FixtureRequest) -> RngFactory:
     """rng_for("probe name") -> a generator seeded by the run's seed and the name,
     so a probe draws the same inputs whichever checks are selected."""
@@ -188,10 +227,11 @@ def submission(request: pytest.FixtureRequest) -> Iterator[Submission]:
 def student(request: pytest.FixtureRequest, submission: Submission) -> Iterator[StudentProxy]:
     """The student's code, behind the sandbox."""
     isolation = request.config.stash.get(ISOLATION, None)
+    limits = assignment_of(request.config).limits.sandbox()
     if isolation is not None:
-        proxy = StudentProxy(submission.root, isolation=isolation)
+        proxy = StudentProxy(submission.root, limits=limits, isolation=isolation)
     else:
-        proxy = StudentProxy(submission.root)
+        proxy = StudentProxy(submission.root, limits=limits)
     prestarted = request.config.stash.get(PRESTARTED, None)
     if prestarted is not None and prestarted.isolation == proxy.isolation:
         proxy.prestarted = prestarted
@@ -233,7 +273,9 @@ def pytest_runtest_makereport(
     marker = item.get_closest_marker("grader_check")
     if marker is None:
         return report
-    spec = CHECKS[marker.kwargs["id"]]
+    assignment = assignment_of(item.config)
+    spec = assignment.spec(CHECKS[marker.kwargs["id"]])  # its points and visibility
+    enabled = assignment.enabled(spec.id)
     if call.when == "setup":
         item.stash[SETUP_SECONDS] = call.duration
     done = call.when == "call" or (call.when == "setup" and not report.passed)
@@ -259,8 +301,8 @@ def pytest_runtest_makereport(
         part=spec.part,
         title=spec.title,
         outcome=outcome,  # type: ignore[arg-type]
-        points=spec.points if outcome == "passed" else 0.0,
-        max_points=spec.points,
+        points=spec.points if outcome == "passed" and enabled else 0.0,
+        max_points=spec.points if enabled else 0.0,
         message=message,
         public=spec.public,
         # The setup share holds the probes this check was the first to need.

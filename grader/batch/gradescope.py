@@ -17,6 +17,7 @@ the course staff's contact), and the details go to the autograder's stdout,
 which only the course staff sees. The zip holds the grader package, the
 reference solution (the layer and update-rule checks compare against it),
 the student template (files a submission lacks are completed from it),
+the assignment config (assignment.toml: points, visibility, parts, limits),
 pyproject.toml, constraints.txt and the requirements derived from them.
 
 ``python -m grader.batch.gradescope zip OUT.zip`` and ``... run [--root DIR]``
@@ -126,7 +127,7 @@ def build_autograder_zip(
         "run_autograder": (RUN_AUTOGRADER.replace("__OPTIONS__", options).encode(), 0o755),
         "requirements.txt": (_requirements(repo_root / "pyproject.toml").encode(), 0o644),
     }
-    for name in ("pyproject.toml", "constraints.txt"):
+    for name in ("pyproject.toml", "constraints.txt", "assignment.toml"):
         members[name] = ((repo_root / name).read_bytes(), 0o644)
     for folder, suffixes in (
         ("grader", None),  # every file: the rubric, templates and pytest.ini too

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .._files import write_atomic
+from ..config import AssignmentConfig, current, using
 from ..grade import unreadable
 from ..report import GradeReport
 from . import store
@@ -45,6 +46,13 @@ class Task:
     label: str
     files: dict[tuple[str, ...], bytes]
     seed: int
+    config_text: str | None = None  # the assignment config, as TOML (grade_job)
+    rubric_text: str | None = None  # its rubric
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """grade_job's arguments."""
+        return (self.label, self.files, self.seed, self.config_text, self.rubric_text)
 
 
 class Executor(Protocol):
@@ -68,7 +76,7 @@ class LocalExecutor:
         for attempt in range(2):
             with ProcessPoolExecutor(self.jobs, mp_context=self.context) as pool:
                 running: dict[Future[str], Task] = {
-                    pool.submit(grade_job, t.label, t.files, t.seed): t for t in remaining
+                    pool.submit(grade_job, *t.args): t for t in remaining
                 }
                 broken = False
                 while running:
@@ -113,9 +121,7 @@ class DaskExecutor:
         from distributed import as_completed
 
         futures = {
-            self.client.submit(
-                grade_job, t.label, t.files, t.seed, key=f"grade-{t.key}", pure=False, retries=1
-            ): t
+            self.client.submit(grade_job, *t.args, key=f"grade-{t.key}", pure=False, retries=1): t
             for t in tasks
         }
         for future in as_completed(futures):  # type: ignore[no-untyped-call]
@@ -191,9 +197,15 @@ def run_batch(
     db_path: Path | None = None,
     progress: bool = True,
     on_result: Callable[[str], None] | None = None,
+    config: AssignmentConfig | None = None,
 ) -> Summary:
-    """Grade every submission in ``folder`` into ``out``; see the module docstring."""
+    """Grade every submission in ``folder`` into ``out``; see the module docstring.
+
+    ``config`` is the assignment config (default ``grader.config.current()``):
+    every job grades by it, wherever it runs, and the results are keyed by
+    its digest, so a changed config grades everything again."""
     start = time.perf_counter()
+    config = config or current()
     summary = Summary()
     found = discover(folder)
     summary.skipped = [f"{s.name}: {s.reason}" for s in found.skipped]
@@ -206,7 +218,9 @@ def run_batch(
     for entry in found.entries:
         content = read(entry)
         key = store.key_for(
-            content.hash, seed if seed is not None else store.seed_for(content.hash)
+            content.hash,
+            seed if seed is not None else store.seed_for(content.hash),
+            config.digest,
         )
         contents[entry.student] = (entry, content, key)
     by_hash: dict[str, list[str]] = defaultdict(list)
@@ -222,13 +236,20 @@ def run_batch(
                 continue
             if content.files is None:  # unreadable: its zero report needs no sandbox
                 assert content.error is not None
-                report = unreadable(Path(entry.path.name), content.error)
+                report = unreadable(Path(entry.path.name), content.error, config=config)
                 store.put(db, key, student, report.to_json())
                 have.add(key)
                 summary.graded += 1
                 continue
             if key not in tasks:
-                tasks[key] = Task(key, entry.path.name, content.files, int(key.rsplit(":", 1)[1]))
+                tasks[key] = Task(
+                    key,
+                    entry.path.name,
+                    content.files,
+                    int(key.rsplit(":", 1)[1]),
+                    config.text,
+                    config.rubric_text,
+                )
         summary.cached = sum(1 for _, _, k in contents.values() if k in before)
         owners: dict[str, list[str]] = defaultdict(list)
         for student, (_, _, key) in contents.items():
@@ -284,7 +305,8 @@ def run_batch(
             summary.notes += [f"{student}: {n}" for n in notes]
         store.record_submissions(db, rows)
 
-    summary.written, problems = _exports(summary.results, out, folder)
+    with using(config):  # grades.csv's question columns come from its rubric
+        summary.written, problems = _exports(summary.results, out, folder)
     summary.failed += problems
     summary.seconds = time.perf_counter() - start
     return summary

@@ -2,9 +2,10 @@
 
 A result is keyed by the submission's content hash, the engine version
 (a hash of the grader's code, rubric and templates, the student template it
-completes submissions from, and numpy's version) and the seed, so a re-run
-grades only what changed, and a change to any check grades everything
-again. Every result is written in one transaction together with its line
+completes submissions from, numpy's version and the assignment config's
+digest) and the seed, so a re-run grades only what changed, and a change to
+any check, or to the config's points, visibility, parts, limits or rubric,
+grades everything again. Every result is written in one transaction together with its line
 in the grading log; in WAL mode with a busy timeout, a ``kill -9`` at any
 moment leaves either the whole result or none of it, and several batch
 processes can write the same file at once.
@@ -63,9 +64,17 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def engine_version(config_digest: str = "") -> str:
+    """A short hash of everything that decides a grade besides the submission:
+    the grader's code, and the assignment config (``AssignmentConfig.digest``)."""
+    code = _code_version()
+    if not config_digest:
+        return code
+    return hashlib.sha256(f"{code}\0{config_digest}".encode()).hexdigest()[:16]
+
+
 @functools.cache
-def engine_version() -> str:
-    """A short hash of everything that decides a grade besides the submission."""
+def _code_version() -> str:
     digest = hashlib.sha256(f"numpy {np.__version__}\0".encode())
     roots = [REPO_ROOT / "grader", REPO_ROOT / "student_template" / "cs231n"]
     for root in roots:
@@ -82,8 +91,8 @@ def seed_for(content_hash: str) -> int:
     return int(content_hash[:8], 16)
 
 
-def key_for(content_hash: str, seed: int) -> str:
-    return f"{content_hash}:{engine_version()}:{seed}"
+def key_for(content_hash: str, seed: int, config_digest: str = "") -> str:
+    return f"{content_hash}:{engine_version(config_digest)}:{seed}"
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.config import AssignmentConfig
 from grader.plugin import RngFactory
 from grader.profiles import Profile
 from grader.proxy import Handle, StudentProxy
@@ -69,7 +70,9 @@ DESCRIPTION = (
     f"{N_VAL} clean validation examples."
 )
 PAIRS = 3  # a pair that misses a criterion is retried, up to this many in all
-TIME_LIMIT = 30.0  # seconds for both trainings together; GRADER_EXPERIMENT_SECONDS overrides
+#: Seconds for both trainings together, unless the assignment config says
+#: otherwise ([limits] experiment_seconds); GRADER_EXPERIMENT_SECONDS overrides both.
+TIME_LIMIT = 30.0
 
 Params = dict[str, np.ndarray]
 
@@ -108,11 +111,12 @@ def accuracy(params: Params, X: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
-def time_limit() -> float:
+def time_limit(configured: float = TIME_LIMIT) -> float:
+    """The experiment's time: GRADER_EXPERIMENT_SECONDS, else ``configured``."""
     try:
-        return float(os.environ.get("GRADER_EXPERIMENT_SECONDS") or TIME_LIMIT)
+        return float(os.environ.get("GRADER_EXPERIMENT_SECONDS") or configured)
     except ValueError:
-        return TIME_LIMIT
+        return configured
 
 
 class TrainingError(AssertionError):
@@ -170,6 +174,7 @@ def train(
     data: dict[str, np.ndarray],
     seed: int,
     deadline: float,
+    limit: float = TIME_LIMIT,
 ) -> dict[str, list[float]]:
     """Train one net in the worker; its accuracies after every epoch, measured here."""
     kwargs: dict[str, Any] = {
@@ -193,7 +198,7 @@ def train(
         _decay(solver)
         if time.perf_counter() > deadline:
             raise TrainingTimeoutError(
-                f"training did not finish within {time_limit():g} s (it reached epoch "
+                f"training did not finish within {limit:g} s (it reached epoch "
                 f"{epoch} of {EPOCHS} for keep ratio {keep}); a vectorized loss() trains "
                 "these small nets in well under a second"
             )
@@ -225,7 +230,11 @@ def passes(found: dict[str, Any]) -> bool:
 
 @pytest.fixture(scope="session")
 def experiment(
-    student: StudentProxy, evidence: Evidence, rng_for: RngFactory, profile: Profile
+    student: StudentProxy,
+    evidence: Evidence,
+    rng_for: RngFactory,
+    profile: Profile,
+    assignment: AssignmentConfig,
 ) -> dict[str, Any] | Exception:
     """Up to PAIRS pairs of trainings, each from fresh weights, masks and
     minibatches, stopping at the first pair that meets every criterion; the
@@ -233,7 +242,8 @@ def experiment(
     rng = rng_for("experiment")
     data = dataset()
     start = time.perf_counter()
-    deadline = start + time_limit()
+    limit = time_limit(assignment.limits.experiment_seconds)
+    deadline = start + limit
     margins: list[dict[str, float]] = []
     found: dict[str, Any] = {}
     for _ in range(PAIRS):
@@ -242,7 +252,7 @@ def experiment(
         runs: dict[float, dict[str, list[float]]] = {}
         try:
             for keep in (1.0, KEEP):
-                runs[keep] = train(student, profile, keep, params, data, seed, deadline)
+                runs[keep] = train(student, profile, keep, params, data, seed, deadline, limit)
         except Exception as exc:  # kept, re-raised by each check
             evidence["experiment"] = {"error": str(exc), "pairs": margins}
             return exc

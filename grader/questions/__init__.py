@@ -8,13 +8,16 @@ from pathlib import Path
 from ..errors import SubmissionError
 from ..report import InlineAnswer
 from .extract import extract
-from .suggest import for_answer, load, max_points
+from .suggest import Rubric, for_answer, load, max_points
 
 
-def answers_of(root: Path, notebooks: tuple[str, ...]) -> tuple[list[InlineAnswer], list[str]]:
+def answers_of(
+    root: Path, notebooks: tuple[str, ...], rubric: Rubric | None = None
+) -> tuple[list[InlineAnswer], list[str]]:
     """The inline answers of a staged submission's notebooks, with any
-    warning about a notebook that could not be read. Nothing is run."""
-    rubric = load()
+    warning about a notebook that could not be read. Nothing is run.
+    ``rubric``: by default the assignment config's."""
+    rubric = rubric or load()
     found: list[InlineAnswer] = []
     warnings: list[str] = []
     for name in notebooks:

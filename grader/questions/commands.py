@@ -120,6 +120,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     def db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--db", required=True, help="the gradebook file (SQLite)")
+        p.add_argument(
+            "--config",
+            metavar="FILE",
+            help="the assignment config whose rubric suggests points (default: "
+            "$GRADER_CONFIG, else assignment.toml); see docs/config.md",
+        )
         return p
 
     p = db(qs.add_parser("import", help="add the answers of every submission in a folder"))

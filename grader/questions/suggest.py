@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -84,9 +84,26 @@ def _conditions(raw: Any) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(str(c) for c in group) for group in raw)
 
 
+def load(path: Path | None = None) -> Rubric:
+    """The rubric at ``path``; by default the assignment config's rubric
+    (``[questions]`` of assignment.toml, see grader.config), with its
+    question points."""
+    if path is None:
+        from ..config import current
+
+        return current().rubric()
+    return _load(path)
+
+
 @cache
-def load(path: Path = RUBRIC) -> Rubric:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+def _load(path: Path) -> Rubric:
+    return parse(path.read_text(encoding="utf-8"))
+
+
+@cache
+def parse(text: str) -> Rubric:
+    """The rubric written in ``text`` (TOML, as grader/questions/rubric.toml)."""
+    data = tomllib.loads(text)
     concepts = {
         name: tuple(re.compile(p, re.IGNORECASE) for p in patterns)
         for name, patterns in data["concepts"].items()
@@ -111,6 +128,21 @@ def load(path: Path = RUBRIC) -> Rubric:
         if unknown:
             raise ValueError(f"rubric of {q.id} names unknown concepts {unknown}")
     return Rubric(concepts, questions)
+
+
+def with_points(rubric: Rubric, points: dict[str, float]) -> Rubric:
+    """``rubric`` with some questions worth other points: each key point of
+    such a question is scaled by the same factor, so a complete answer still
+    earns the whole question."""
+    if not points:
+        return rubric
+    questions = dict(rubric.questions)
+    for qid, new in points.items():
+        q = questions[qid]
+        factor = new / q.points if q.points else 1.0
+        key_points = tuple(replace(k, points=k.points * factor) for k in q.key_points)
+        questions[qid] = replace(q, points=new, key_points=key_points)
+    return replace(rubric, questions=questions)
 
 
 def clauses(text: str) -> list[str]:

@@ -19,6 +19,7 @@ deadline after which the whole sandbox is killed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import os
@@ -57,10 +58,12 @@ class Limits:
     start_seconds: float = 20.0
 
     @classmethod
-    def from_env(cls) -> Limits:
-        """Defaults, with GRADER_CALL_SECONDS overriding the per-call deadline."""
+    def from_env(cls, base: Limits | None = None) -> Limits:
+        """``base`` (default: the defaults above; grader.config gives the
+        assignment's), with GRADER_CALL_SECONDS overriding the per-call deadline."""
+        limits = base if base is not None else cls()
         seconds = os.environ.get("GRADER_CALL_SECONDS")
-        return cls(call_seconds=float(seconds)) if seconds else cls()
+        return dataclasses.replace(limits, call_seconds=float(seconds)) if seconds else limits
 
 
 F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux), named in fcntl from Python 3.10 on Linux

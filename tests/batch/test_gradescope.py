@@ -193,6 +193,7 @@ def test_zip_holds_what_grading_needs_and_nothing_else(autograder: Path) -> None
         "requirements.txt",
         "pyproject.toml",
         "constraints.txt",
+        "assignment.toml",
         "grader",
         "reference",
         "student_template",
@@ -204,6 +205,7 @@ def test_zip_holds_what_grading_needs_and_nothing_else(autograder: Path) -> None
     solver = REPO_ROOT / "student_template" / "cs231n" / "solver.py"
     assert (source / "reference/cs231n/solver.py").read_bytes() == solver.read_bytes()
     assert (source / "grader/questions/rubric.toml").is_file()
+    assert (source / "assignment.toml").read_bytes() == (REPO_ROOT / "assignment.toml").read_bytes()
     assert (source / "grader/render/templates/report.html.j2").is_file()
     requirements = (source / "requirements.txt").read_text(encoding="utf-8")
     assert "numpy>=2.0" in requirements.splitlines()
