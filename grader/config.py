@@ -49,9 +49,8 @@ if TYPE_CHECKING:
 DEFAULT_PATH = REPO_ROOT / "assignment.toml"
 ENV = "GRADER_CONFIG"
 
-#: Flavours of the assignment the grader can grade, and those being built.
-FLAVOURS = ("functions",)
-PLANNED_FLAVOURS = ("classes",)
+#: Flavours of the assignment the grader can grade (grader.flavours).
+FLAVOURS = ("functions", "classes")
 AUTO = "auto"
 
 Visibility = Literal["public", "hidden"]
@@ -142,8 +141,21 @@ class AssignmentConfig:
         return replace(spec, points=setting.points, public=setting.public)
 
     def specs(self) -> list[tuple[CheckSpec, bool]]:
-        """Every check in the assignment's order, as graded, and whether it is enabled."""
-        return [(self.spec(s), self.enabled(s.id)) for s in ordered_checks()]
+        """Every check of the assignment's flavour in the assignment's order, as
+        graded, and whether it is enabled."""
+        from .profiles import in_flavour
+
+        return [
+            (self.spec(s), self.enabled(s.id))
+            for s in ordered_checks()
+            if in_flavour(s.id, self.flavour)
+        ]
+
+    def fallback_profile(self) -> str:
+        """The profile for a submission whose code says nothing (it could not be read)."""
+        from .profiles import FLAVOUR_DEFAULTS
+
+        return self.profile if self.profile != AUTO else FLAVOUR_DEFAULTS[self.flavour]
 
     def rubric(self) -> Rubric:
         """The inline questions' rubric, with the config's question points."""
@@ -306,13 +318,21 @@ def parse(
         name = read.string(head["name"], ("assignment", "name")) or name
     flavour = FLAVOURS[0]
     if "flavour" in head:
-        planned = head["flavour"] in PLANNED_FLAVOURS
-        note = f" (the {head['flavour']} flavour is not available yet)" if planned else ""
-        flavour = read.choice(head["flavour"], ("assignment", "flavour"), FLAVOURS, note) or flavour
+        flavour = read.choice(head["flavour"], ("assignment", "flavour"), FLAVOURS) or flavour
     profile = AUTO
     if "profile" in head:
         valid = (AUTO, *profiles.PROFILES)
         profile = read.choice(head["profile"], ("assignment", "profile"), valid) or profile
+        chosen = profiles.PROFILES.get(profile)
+        if chosen is not None and chosen.flavour != flavour:
+            fitting = [AUTO, *(p.name for p in profiles.PROFILES.values() if p.flavour == flavour)]
+            read.fail(
+                ("assignment", "profile"),
+                f"{_show(profile)} is a profile of the {chosen.flavour} flavour, but "
+                f"assignment.flavour is {_show(flavour)}; valid values with that flavour: "
+                + ", ".join(_show(v) for v in fitting),
+            )
+            profile = AUTO
 
     limits = _limits(read, data.get("limits", {}))
     checks = _checks(read, data.get("checks", {}))

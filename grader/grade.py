@@ -103,7 +103,7 @@ def unreadable(
     the config disables are skipped, as in any report."""
     config = config or current()
     message = f"the submission could not be graded: {error}"
-    fallback = profiles.get(config.profile if config.profile != "auto" else profiles.DEFAULT)
+    fallback = profiles.get(config.fallback_profile())
     checks = tuple(
         CheckResult(
             id=spec.id,

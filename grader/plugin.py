@@ -14,6 +14,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -99,12 +100,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Let ``-k`` select by check id (``-k dropout_forward``), not only by test name;
     skip the checks the assignment config disables (before any of their
     fixtures run: reported as skipped, counting toward neither the score nor
-    the maximum); and run the check modules in the assignment's order
-    (grader.checks.ALL_MODULES), so that a later part's misconceptions can
-    read an earlier part's evidence."""
+    the maximum); leave out the checks of parts only another flavour has
+    (grader.flavours: they are not part of this submission's assignment at
+    all, so its report does not list them); and run the check modules in the
+    assignment's order (grader.checks.ALL_MODULES), so that a later part's
+    misconceptions can read an earlier part's evidence."""
     from .checks import ALL_MODULES
 
     assignment = assignment_of(config)
+    detection = resolve_profile(config) if STAGED in config.stash else None
+    if detection is not None:
+        foreign = [item for item in items if _other_flavour(item, detection.profile)]
+        if foreign:
+            config.hook.pytest_deselected(items=foreign)
+            items[:] = [item for item in items if item not in foreign]
     for item in items:
         marker = item.get_closest_marker("grader_check")
         if marker is not None:
@@ -119,6 +128,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return rank.get(name, len(rank))
 
     items.sort(key=order)  # stable: each module keeps its own order
+
+
+def _other_flavour(item: pytest.Item, profile: Profile) -> bool:
+    marker = item.get_closest_marker("grader_check")
+    if marker is None:
+        return False
+    part = str(marker.kwargs["id"]).split(".", 1)[0]
+    return profiles.FLAVOUR_PARTS.get(part, profile.flavour) != profile.flavour
+
+
+#: What each flavour's code looks like, for the warning about a submission
+#: in the other flavour.
+FLAVOUR_SHAPES = {
+    "functions": "a cs231n/ package of functions",
+    "classes": "a common/ package of layer and optimizer classes",
+}
 
 
 def _seed(config: pytest.Config) -> int:
@@ -140,6 +165,7 @@ def resolve_profile(config: pytest.Config) -> Detection | None:
         return config.stash[PROFILE]
     given = config.stash.get(PROFILE_GIVEN, None) or config.getoption("--profile", None)
     chosen = assignment_of(config).profile
+    staged = config.stash.get(STAGED, None)
     if given:
         try:
             detection = Detection(profiles.get(given), "given with --profile")
@@ -147,11 +173,36 @@ def resolve_profile(config: pytest.Config) -> Detection | None:
             raise pytest.UsageError(str(exc)) from None
     elif chosen != "auto":
         detection = Detection(profiles.get(chosen), "set by the assignment's config")
-    elif STAGED in config.stash:
-        staged = config.stash[STAGED]
+    elif staged is not None:
         detection = profiles.detect(staged.root, staged.flavour)
     else:
         return None
+    if staged is not None and detection.profile.flavour != staged.flavour:
+        # A profile grades the submissions of its own flavour only (a batch
+        # may hold both flavours): the other flavour's are graded by the
+        # profile detected from their code, with a warning.
+        found = profiles.detect(staged.root, staged.flavour)
+        detection = Detection(
+            found.profile,
+            found.reason,
+            (
+                *found.warnings,
+                f"the profile {detection.profile.name} ({detection.reason}) is for the "
+                f"{detection.profile.flavour} flavour, but this submission is in the "
+                f"{staged.flavour} flavour, so it was graded by the {found.profile.name} profile",
+            ),
+        )
+    course = assignment_of(config).flavour
+    if staged is not None and staged.flavour != course:
+        detection = replace(
+            detection,
+            warnings=(
+                *detection.warnings,
+                f"this assignment is in the {course} flavour, but this submission is written "
+                f"in the {staged.flavour} flavour ({FLAVOUR_SHAPES[staged.flavour]}): it was "
+                f"graded as the {staged.flavour} flavour, by that flavour's checks",
+            ),
+        )
     config.stash[PROFILE] = detection
     return detection
 

@@ -43,6 +43,18 @@ FLAVOUR_PARTS = {"weight_decay": "classes"}
 #: there the adapter, not the student, makes the caches.
 NOT_IN_CLASSES = frozenset({"dropout_forward.api", "layers.cache"})
 
+#: The flavours, and the profile that grades each when nothing else says.
+FLAVOUR_DEFAULTS = {"functions": "template", "classes": "classes"}
+
+
+def in_flavour(check_id: str, flavour: str) -> bool:
+    """Is the check part of the assignment in this flavour at all (whatever
+    the course year)?"""
+    part = check_id.split(".", 1)[0]
+    if FLAVOUR_PARTS.get(part, flavour) != flavour:
+        return False
+    return not (flavour == "classes" and check_id in NOT_IN_CLASSES)
+
 
 @dataclass(frozen=True)
 class Profile:

@@ -133,6 +133,7 @@ def build_autograder_zip(
         ("grader", None),  # every file: the rubric, templates and pytest.ini too
         ("reference/cs231n", (".py",)),
         ("student_template", (".py", ".ipynb")),
+        ("flavours/classes", (".py",)),  # the class flavour's template completes its submissions
     ):
         for path in sorted((repo_root / folder).rglob("*")):
             relative = path.relative_to(repo_root)

@@ -2,4 +2,11 @@
 checks (pytest tests marked with ``@check``) and the misconceptions its
 failures can show (``@misconception``)."""
 
-ALL_MODULES = ("test_layers", "test_dropout", "test_fc_net", "test_optim", "test_experiment")
+ALL_MODULES = (
+    "test_layers",
+    "test_dropout",
+    "test_fc_net",
+    "test_optim",
+    "test_experiment",
+    "test_weight_decay",
+)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from grader import REPO_ROOT
+from grader import REPO_ROOT, flavours, profiles
 from grader.batch.exports import gradescope_results
 from grader.batch.gradescope import _target, build_autograder_zip, run_autograder
 from grader.registry import ordered_checks
@@ -197,6 +197,7 @@ def test_zip_holds_what_grading_needs_and_nothing_else(autograder: Path) -> None
         "grader",
         "reference",
         "student_template",
+        "flavours",
     }
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
@@ -240,11 +241,26 @@ def test_run_autograder_grades_the_reference_fully(autograder: Path) -> None:
     results = json.loads((autograder / "results" / "results.json").read_text(encoding="utf-8"))
     check_format(results)
     checks = by_check(results)
-    assert set(checks) == {s.id for s in ordered_checks()}
+    graded = [s for s in ordered_checks() if not profiles.get("template").excludes(s.id)]
+    assert set(checks) == {s.id for s in graded}
     assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in checks.values())
-    assert sum(t["score"] for t in checks.values()) == sum(s.points for s in ordered_checks())
+    assert sum(t["score"] for t in checks.values()) == sum(s.points for s in graded)
     assert results["score"] == sum(t["score"] for t in results["tests"])
     assert submission.is_dir() and (submission / "cs231n" / "layers.py").is_file()  # untouched
+
+
+def test_run_autograder_grades_a_class_flavour_submission(autograder: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(autograder / "source", root / "source", symlinks=True)
+    shutil.copytree(flavours.reference_root() / "common", root / "submission" / "common")
+    done = _run(root)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    check_format(results)
+    checks = by_check(results)
+    graded = [s for s in ordered_checks() if not profiles.get("classes").excludes(s.id)]
+    assert set(checks) == {s.id for s in graded}
+    assert all(t["status"] == "passed" for t in checks.values())
 
 
 def test_run_autograder_always_writes_results(autograder: Path, tmp_path: Path) -> None:

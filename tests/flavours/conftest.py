@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +17,23 @@ import pytest
 from grader import flavours
 
 MODULES = ("layers", "optimizer", "multi_layer_net")
+
+
+@pytest.fixture(autouse=True, scope="package")
+def class_flavour_config() -> Iterator[None]:
+    """Grade by the class flavour's config, as a course of that flavour does."""
+    before = os.environ.get("GRADER_CONFIG")
+    os.environ["GRADER_CONFIG"] = str(class_config())
+    yield
+    if before is None:
+        del os.environ["GRADER_CONFIG"]
+    else:
+        os.environ["GRADER_CONFIG"] = before
+
+
+def class_config() -> Path:
+    return flavours.reference_root().parent / "assignment.toml"
+
 
 #: make_class_submission((module, old, new), ...) -> a submission folder.
 MakeClassSubmission = Callable[..., Path]

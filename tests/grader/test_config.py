@@ -81,7 +81,9 @@ def test_config_default_reproduces_the_course_assignment() -> None:
             True,
         ), spec.id
         assert default.spec(spec) == spec
-    assert sum(s.points for s in specs) == 54  # the experiment's 3 included
+    # The function flavour's assignment: 54 points, the experiment's 3 included
+    # (the class flavour's weight decay is not part of it).
+    assert sum(s.points for s, _ in default.specs()) == 54
     assert all(default.parts.values()) and set(default.parts) == {s.part for s in specs}
     assert default.profile == "auto" and default.flavour == "functions"
     assert default.limits.sandbox() == Limits()
@@ -101,11 +103,27 @@ def test_config_default_lists_the_checks_as_before(capsys: pytest.CaptureFixture
     expected = "".join(
         f"{s.id:40} {s.points:4g} pts  {'public' if s.public else 'hidden':6}  {s.title}\n"
         for s in ordered_checks()
+        if not s.id.startswith("weight_decay.")  # the class flavour's part
     )
     assert main(["checks"]) == EXIT_OK
     assert capsys.readouterr().out == expected
     assert main(["checks", "--config", str(config.DEFAULT_PATH)]) == EXIT_OK
     assert capsys.readouterr().out == expected
+
+
+def test_config_class_flavour_lists_its_own_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, '[assignment]\nflavour = "classes"\n')
+    chosen = config.load(path)
+    ids = [s.id for s, _ in chosen.specs()]
+    assert ids[-2:] == ["weight_decay.l1_loss", "weight_decay.l1_gradients"]
+    assert "dropout_forward.api" not in ids and "layers.cache" not in ids
+    assert len(ids) == len(ordered_checks()) - 2
+    assert chosen.fallback_profile() == "classes"
+    assert main(["checks", "--config", str(path)]) == EXIT_OK
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == ids
 
 
 def test_config_default_grades_as_the_registry_declares() -> None:
@@ -164,7 +182,7 @@ def test_config_checks_listing_reflects_overrides(
     path = _write(tmp_path, OVERRIDES)
     assert main(["checks", "--config", str(path)]) == EXIT_OK
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
-    assert len(lines) == len(ordered_checks())
+    assert len(lines) == len(ordered_checks()) - 2  # not the class flavour's weight decay
     assert lines["optim.adam.one_step"].split()[1:4] == ["5", "pts", "hidden"]
     assert lines["dropout_backward.test"].split()[1:4] == ["0.5", "pts", "public"]
     for off in ("optim.adam.edge", "experiment.trains", "experiment.regularizes"):
@@ -357,11 +375,15 @@ PROBLEMS = [
     ("[parts.dropuot_forward]\nenabled = false\n",
      "valid parts: layers, dropout_forward, dropout_backward, fc_net, optim, experiment"),
     ("[parts.optim]\nenabled = 0\n", "parts.optim.enabled: expected true or false, got 0"),
-    ('[assignment]\nflavour = "classes"\n',
-     'assignment.flavour: expected one of "functions", got "classes" '
-     "(the classes flavour is not available yet)"),
     ('[assignment]\nflavour = "objects"\n',
-     'assignment.flavour: expected one of "functions", got "objects"'),
+     'assignment.flavour: expected one of "functions", "classes", got "objects"'),
+    ('[assignment]\nflavour = "classes"\nprofile = "course-2018"\n',
+     'assignment.profile: "course-2018" is a profile of the functions flavour, but '
+     'assignment.flavour is "classes"; valid values with that flavour: "auto", "classes"'),
+    ('[assignment]\nprofile = "classes"\n',
+     'assignment.profile: "classes" is a profile of the classes flavour, but '
+     'assignment.flavour is "functions"; valid values with that flavour: "auto", '
+     '"course-2017"'),
     ('[assignment]\nprofile = "2016"\n',
      'assignment.profile: expected one of "auto", '
      + ", ".join(f'"{name}"' for name in PROFILES) + ', got "2016"'),
