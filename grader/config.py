@@ -14,7 +14,7 @@ without its repository) the built-in defaults apply, which are the same.
 ``load`` and ``parse`` validate the whole file and raise one ``ConfigError``
 that lists every problem, each under its key path, with the valid values::
 
-    assignment.toml: checks."optim.adam.one_step".points: expected a number >= 0, got "two"
+    assignment.toml: checks."layers.relu".points: expected a number >= 0, got "two"
 
 The result is an ``AssignmentConfig``, frozen: the grade (``grader.grade``),
 the pytest plugin, the batch and ``python -m grader checks`` all read it.

@@ -8,6 +8,7 @@ import dataclasses
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from .plugin import (
     PRESTARTED,
     PROFILE_GIVEN,
     SEED,
+    SELECTED,
     STAGED,
     collect_report,
 )
@@ -45,8 +47,10 @@ class _Session:
         profile: str | None,
         isolation: str | None = None,
         assignment: AssignmentConfig | None = None,
+        select: Sequence[str] | None = None,
     ) -> None:
         self.submission = submission
+        self.select = select
         self.assignment = assignment
         self.isolation = isolation
         self.seed = seed
@@ -67,6 +71,8 @@ class _Session:
             config.stash[ISOLATION] = self.isolation
         if self.prestarted is not None:
             config.stash[PRESTARTED] = self.prestarted
+        if self.select is not None:
+            config.stash[SELECTED] = frozenset(self.select)
         self.config = config
 
 
@@ -170,6 +176,8 @@ def run(
     isolation: str | None = None,
     files: dict[tuple[str, ...], bytes] | None = None,
     config: AssignmentConfig | None = None,
+    select: Sequence[str] | None = None,
+    questions: bool = True,
 ) -> tuple[GradeReport, Evidence]:
     """``grade``, also returning the evidence the checks gathered.
 
@@ -177,6 +185,9 @@ def run(
     benchmarks and soundness runs of trusted code only (see
     grader/sandbox/inprocess.py). ``files`` (from ``submission.read_files``)
     grades those contents, with ``path`` only as the report's label.
+    ``select`` grades only the checks with these ids (the others are not in
+    the report); ``questions=False`` leaves the notebooks alone (no inline
+    answers, no outputs against code), as the self-check does.
     """
     if profile is not None:
         profiles.get(profile)  # an unknown name fails before any work
@@ -188,7 +199,7 @@ def run(
             submission = open_submission(Path(path), staging)
         else:
             submission = stage_files(files, staging, Path(path))
-        session = _Session(submission, seed, profile, isolation, config)
+        session = _Session(submission, seed, profile, isolation, config, select)
         if isolation != "none":
             # The sandbox (bubblewrap, Python, numpy) starts while pytest sets up.
             from .sandbox.launcher import WorkerProcess, isolation_level
@@ -213,8 +224,12 @@ def run(
                 elif session.config is None and session.prestarted is not None:
                     session.prestarted.close()
         assert session.config is not None
-        answers, notes = answers_of(submission.root, submission.notebooks, config.rubric())
-        outputs = _outputs(submission, isolation, config)
+        answers: list[Any] = []
+        notes: list[str] = []
+        outputs: list[OutputCheck] = []
+        if questions:
+            answers, notes = answers_of(submission.root, submission.notebooks, config.rubric())
+            outputs = _outputs(submission, isolation, config)
         notes += [
             f"{o.notebook}, cell {o.cell}: {o.label}: {o.note}. The notebook's outputs do not "
             "match the submitted code (stale outputs, or edited): a point for a person to check, "

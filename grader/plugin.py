@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from . import profiles
+from . import oracle, profiles
 from .config import AssignmentConfig, load_selected
 from .config import current as current_config
 from .errors import ConfigError, SubmissionError, UsageError
+from .oracle import NotRecordedError
 from .profiles import Detection, Profile
 from .proxy import StudentError, StudentProxy
 from .registry import CHECKS, Evidence, diagnose
@@ -46,6 +47,8 @@ EVIDENCE = pytest.StashKey[Evidence]()
 #: A sandboxed worker grade.run started before pytest, for the first proxy.
 PRESTARTED = pytest.StashKey[WorkerProcess]()
 SETUP_SECONDS = pytest.StashKey[float]()
+#: The ids of the checks to grade, when not all (grader.grade.run's select).
+SELECTED = pytest.StashKey[frozenset[str]]()
 
 #: Makes the random generator of one probe, by probe name.
 RngFactory = Callable[[str], np.random.Generator]
@@ -108,6 +111,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from .checks import ALL_MODULES
 
     assignment = assignment_of(config)
+    selected = config.stash.get(SELECTED, None)
+    if selected is not None:
+        others = [item for item in items if _check_id(item) not in selected]
+        if others:
+            config.hook.pytest_deselected(items=others)
+            items[:] = [item for item in items if item not in others]
     detection = resolve_profile(config) if STAGED in config.stash else None
     if detection is not None:
         foreign = [item for item in items if _other_flavour(item, detection.profile)]
@@ -128,6 +137,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return rank.get(name, len(rank))
 
     items.sort(key=order)  # stable: each module keeps its own order
+
+
+def _check_id(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("grader_check")
+    return None if marker is None else str(marker.kwargs["id"])
 
 
 def _other_flavour(item: pytest.Item, profile: Profile) -> bool:
@@ -304,6 +318,10 @@ def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[Outcome, str
     exc = excinfo.value
     if isinstance(exc, StudentError):
         return "error", exc.message, exc.detail
+    if isinstance(exc, NotRecordedError):
+        # Only in the student release: the expected answer is not recorded.
+        # Not the student's failure: the check counts toward neither score.
+        return "skipped", exc.message, ""
     if isinstance(exc, AssertionError):
         # `assert ok, "message"`: keep the message, drop pytest's expansion.
         text = str(exc).split("\nassert ", 1)[0].strip()
@@ -335,6 +353,10 @@ def pytest_runtest_makereport(
     detail, diagnoses = "", tuple[Diagnosis, ...]()
     if report.passed:
         outcome, message = "passed", ""
+        if oracle.is_recording():
+            # The release builder records the answers the detectors ask for
+            # at these inputs, so that the release can name a misconception.
+            diagnose(spec.id, item.config.stash.get(EVIDENCE, {}))
     elif report.skipped:
         outcome = "skipped"
         longrepr = report.longrepr
@@ -342,11 +364,12 @@ def pytest_runtest_makereport(
     else:
         assert call.excinfo is not None
         outcome, message, detail = _message(call.excinfo)
-        # All the evidence of the session, whichever fixtures this check used.
-        store: Evidence = item.config.stash.get(EVIDENCE, {})
-        diagnoses = tuple(
-            Diagnosis(m.code, m.title, m.explanation, m.hint) for m in diagnose(spec.id, store)
-        )
+        if outcome != "skipped":
+            # All the evidence of the session, whichever fixtures this check used.
+            store: Evidence = item.config.stash.get(EVIDENCE, {})
+            diagnoses = tuple(
+                Diagnosis(m.code, m.title, m.explanation, m.hint) for m in diagnose(spec.id, store)
+            )
     result = CheckResult(
         id=spec.id,
         part=spec.part,

@@ -8,7 +8,10 @@ see the same minibatches, so dropout is the only difference. Training runs
 in the sandbox, one ``Solver._step`` per request; after every epoch the
 trusted process fetches the weights and measures both accuracies itself
 (with the test-time forward pass of ``test_fc_net.expected``), so the curves
-and the verdict never rest on numbers the student's code reports.
+and the verdict never rest on numbers the student's code reports. The
+student release cannot (it carries no forward pass, see grader.oracle):
+there the accuracies come from the student's own ``loss(X)``, a self-check
+of the student's own code only.
 
 The assignment expects the net without dropout to fit (memorize) the
 training set better, and the net with dropout to keep a smaller gap between
@@ -45,6 +48,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader import oracle
 from grader.config import AssignmentConfig
 from grader.plugin import RngFactory
 from grader.profiles import Profile
@@ -106,8 +110,22 @@ def initial_params(rng: np.random.Generator) -> Params:
 
 
 def accuracy(params: Params, X: np.ndarray, y: np.ndarray) -> float:
+    """The accuracy of the net with these weights, by the grader's own forward pass."""
     with np.errstate(all="ignore"):
         scores = expected(params, X, None)
+    return float(np.mean(np.argmax(scores, axis=1) == y))
+
+
+def _measure(net: Handle, params: Params, X: np.ndarray, y: np.ndarray, what: str) -> float:
+    """``accuracy``; offline (the student release), by the student's own
+    test-time scores, ``net.loss(X)``, the net holding these weights."""
+    if not oracle.offline():
+        return accuracy(params, X, y)
+    scores = net.method("loss", X)
+    if not isinstance(scores, np.ndarray) or scores.shape != (X.shape[0], C):
+        raise TrainingError(
+            f"loss(X) of your net ({what}) should return scores of shape {(X.shape[0], C)}"
+        )
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
@@ -189,8 +207,9 @@ def train(
     for name, value in params.items():
         net.setitem("params", name, value.copy())
     solver = _solver(student, net, data, seed)
-    curve = {"train": [accuracy(params, data["X_train"], data["y_train"])]}
-    curve["val"] = [accuracy(params, data["X_val"], data["y_val"])]
+    start = f"keep ratio {keep}, before training"
+    curve = {"train": [_measure(net, params, data["X_train"], data["y_train"], start)]}
+    curve["val"] = [_measure(net, params, data["X_val"], data["y_val"], start)]
     dims = [D, *HIDDEN, C]
     for epoch in range(1, EPOCHS + 1):
         for _ in range(N_TRAIN // BATCH):
@@ -213,8 +232,9 @@ def train(
                     now[name] = validate.array(found.get(name), what, shape)
                 except AssertionError as exc:
                     raise TrainingError(f"training diverged or broke: {exc}") from None
-        curve["train"].append(accuracy(now, data["X_train"], data["y_train"]))
-        curve["val"].append(accuracy(now, data["X_val"], data["y_val"]))
+        what = f"keep ratio {keep}, after epoch {epoch}"
+        curve["train"].append(_measure(net, now, data["X_train"], data["y_train"], what))
+        curve["val"].append(_measure(net, now, data["X_val"], data["y_val"], what))
     return curve
 
 

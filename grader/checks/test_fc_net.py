@@ -2,8 +2,9 @@
 
 The trusted process picks the weights and the data, puts the weights into
 the student's net, and computes the expected scores, loss and gradients
-itself (``expected``, a small network written out with numpy here and
-tested against the reference in tests/grader). With dropout on, the net's
+itself (``expected``: the oracle ``fc_net.net`` of grader.oracle, a small
+network written out with numpy and tested against the reference in
+tests/grader). With dropout on, the net's
 masks come from the student's own ``dropout_forward`` called with the net's
 seed, so the net is judged on its plumbing (where dropout goes, which mode
 it runs in), not again on the layer.
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader import oracle
 from grader.plugin import RngFactory
 from grader.profiles import Profile
 from grader.proxy import Handle, StudentProxy
@@ -47,59 +49,17 @@ SIGMAS = 6.0
 Params = dict[str, np.ndarray]
 
 
-# --- the expected answers, computed here ------------------------------------
+# --- the expected answers ------------------------------------------------------
 
 
 def expected(
-    params: Params,
-    X: np.ndarray,
-    y: np.ndarray | None,
-    reg: float = 0.0,
-    *,
-    masks: list[np.ndarray] | None = None,
-    score_mask: np.ndarray | None = None,
-    weight_factor: float = 0.5,
-    bias_factor: float = 0.0,
+    params: Params, X: np.ndarray, y: np.ndarray | None, reg: float = 0.0, **variant: Any
 ) -> Any:
-    """Scores (y None) or (loss, grads) of {affine - relu - [mask]} x (L-1) - affine - softmax.
-
-    The defaults are the assignment's net; the keywords make the variants
-    that misconceptions are recognised by.
-    """
-    layers = len(params) // 2
-    h = X.reshape(X.shape[0], -1)
-    tape = []
-    for i in range(1, layers):
-        a = h @ params[f"W{i}"] + params[f"b{i}"]
-        mask = masks[i - 1] if masks is not None else np.ones_like(a)
-        tape.append((h, a, mask))
-        h = np.maximum(a, 0) * mask
-    scores = h @ params[f"W{layers}"] + params[f"b{layers}"]
-    final = score_mask if score_mask is not None else 1.0
-    scores = scores * final
-    if y is None:
-        return scores
-    n = scores.shape[0]
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = float(-log_probs[np.arange(n), y].mean())
-    dscores = np.exp(log_probs)
-    dscores[np.arange(n), y] -= 1
-    dscores = dscores / n * final
-    for i in range(1, layers + 1):
-        loss += weight_factor * reg * float(np.sum(params[f"W{i}"] ** 2))
-        loss += bias_factor * reg * float(np.sum(params[f"b{i}"] ** 2))
-    grads = {f"W{layers}": h.T @ dscores, f"b{layers}": dscores.sum(axis=0)}
-    dh = dscores @ params[f"W{layers}"].T
-    for i in range(layers - 1, 0, -1):
-        h_in, a, mask = tape[i - 1]
-        da = dh * mask * (a > 0)
-        grads[f"W{i}"], grads[f"b{i}"] = h_in.T @ da, da.sum(axis=0)
-        dh = da @ params[f"W{i}"].T
-    for i in range(1, layers + 1):
-        grads[f"W{i}"] = grads[f"W{i}"] + 2 * weight_factor * reg * params[f"W{i}"]
-        grads[f"b{i}"] = grads[f"b{i}"] + 2 * bias_factor * reg * params[f"b{i}"]
-    return loss, grads
+    """Scores (y None) or (loss, grads) of {affine - relu - [mask]} x (L-1) - affine - softmax
+    at these weights: the oracle ``fc_net.net``. The defaults are the
+    assignment's net; the keywords (masks, score_mask, weight_factor,
+    bias_factor) make the variants that misconceptions are recognised by."""
+    return oracle.expect("fc_net.net", params, X, y, reg, **variant)
 
 
 def choose_params(
@@ -119,12 +79,9 @@ def choose_params(
 
 
 def _min_relu_input(params: Params, X: np.ndarray, masks: list[np.ndarray] | None) -> float:
-    h, smallest = X.reshape(X.shape[0], -1), math.inf
-    for i in range(1, len(params) // 2):
-        a = h @ params[f"W{i}"] + params[f"b{i}"]
-        smallest = min(smallest, float(np.min(np.abs(a))))
-        h = np.maximum(a, 0) * (masks[i - 1] if masks is not None else 1.0)
-    return smallest
+    """The smallest distance of a hidden ReLU's input from 0 (the oracle
+    ``fc_net.min_relu_input``)."""
+    return float(oracle.expect("fc_net.min_relu_input", params, X, masks))
 
 
 def close(got: Any, want: Any, tol: float = TOL) -> bool:

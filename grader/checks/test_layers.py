@@ -8,8 +8,9 @@ flattens; each backward once more with the cache of the student's own
 forward pass; and softmax_loss once more with every score shifted by +1000.
 Every call hands back the arguments as the call left them, to see in-place
 changes. The trusted process compares the answers with the reference at the
-same inputs (for the backward passes, the reference's analytic gradients,
-which tests/reference checks against numeric ones).
+same inputs, which come through grader.oracle (for the backward passes,
+the reference's analytic gradients, which tests/reference checks against
+numeric ones).
 
 Tolerance: norm-wise relative error below 1e-7. A correct float64
 implementation differs from the reference only in the order of its
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader import load_cs231n, reference_root
+from grader import oracle
 from grader.plugin import RngFactory
 from grader.proxy import StudentError, StudentProxy
 from grader.registry import Evidence, check, misconception
@@ -78,10 +79,6 @@ class LayersProbe:
     expected: dict[str, Any]  # the reference's answers, by name
 
 
-def reference() -> Any:
-    return load_cs231n(reference_root(), alias="grader_reference_cs231n").layers
-
-
 def _call(student: StudentProxy, name: str, *args: Any) -> Result:
     try:
         value, after = student.call(f"layers.{name}", *args, return_args=True)
@@ -100,25 +97,9 @@ def _cache_of(result: Result) -> tuple[bool, Any]:
 
 
 def _expected(*inputs: np.ndarray) -> dict[str, Any]:
-    """The reference's answers at the probe's inputs (given as copies)."""
-    x, w, b, dout, relu_x, relu_dout, scores, y = (a.copy() for a in inputs)
-    ref = reference()
-    out, cache = ref.affine_forward(x, w, b)
-    dx, dw, db = ref.affine_backward(dout, cache)
-    relu_out, relu_cache = ref.relu_forward(relu_x)
-    relu_dx = ref.relu_backward(relu_dout, relu_cache)
-    loss, dscores = ref.softmax_loss(scores, y)
-    shifted_loss, shifted_dscores = ref.softmax_loss(scores + SHIFT, y)
-    return {
-        "affine_out": out,
-        "affine": (dx, dw, db),
-        "relu_out": relu_out,
-        "relu": (relu_dx,),
-        "loss": float(loss),
-        "dscores": dscores,
-        "shifted_loss": float(shifted_loss),
-        "shifted_dscores": shifted_dscores,
-    }
+    """The reference's answers at the probe's inputs (grader.oracles.layers)."""
+    answers: dict[str, Any] = oracle.expect("layers.answers", *inputs, SHIFT)
+    return answers
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Checks of the update rules against the reference, computed in the trusted
 process, and the misconceptions recognised by the variant formulas that
-match the student's numbers.
+match the student's numbers. Both come through grader.oracle (the oracles
+``optim.*``).
 
 Per rule the probe makes one step from a given state, five chained steps
 from a fresh one, one step with config=None (the documented defaults), and
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader import load_cs231n, reference_root
+from grader import oracle
 from grader.plugin import RngFactory
 from grader.profiles import Profile
 from grader.proxy import StudentProxy
@@ -41,10 +42,6 @@ SHAPE = (6, 7)
 STEPS = 5
 TOL = 1e-6
 ZERO_ROWS, TINY_ROWS = slice(0, 3), slice(3, 6)  # of the edge step
-
-
-def reference() -> Any:
-    return load_cs231n(reference_root(), alias="grader_reference_cs231n").optim
 
 
 def close(a: Any, b: np.ndarray) -> bool:
@@ -80,8 +77,25 @@ def _edge_inputs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 def documented(rule: str) -> dict[str, Any]:
     """The reference's fresh config: the documented hyper-parameters, zero state, t = 0."""
-    config: dict[str, Any] = getattr(reference(), rule)(np.zeros(SHAPE), np.zeros(SHAPE), None)[1]
-    return config if "t" not in config else config | {"t": 0}
+    config: dict[str, Any] = oracle.expect("optim.documented", rule, SHAPE)
+    return config
+
+
+def reference_step(
+    rule: str, w: np.ndarray, dw: np.ndarray, config: dict[str, Any] | None
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The reference's (next_w, config) of one step."""
+    next_w, next_config = oracle.expect("optim.step", rule, w, dw, config)
+    return next_w, next_config
+
+
+def reference_path(
+    rule: str, w: np.ndarray, grads: list[np.ndarray], config: dict[str, Any], *, carry: bool = True
+) -> list[np.ndarray]:
+    """w after each of the reference's steps along grads, each given the
+    config the previous step returned (carry), or a fresh copy of config."""
+    path: list[np.ndarray] = oracle.expect("optim.chain", rule, w, grads, config, carry=carry)
+    return path
 
 
 def _sized_gradient(rng: np.random.Generator) -> np.ndarray:
@@ -180,9 +194,7 @@ def _entry(probe: dict[str, dict[str, Any]], rule: str, part: str = "") -> dict[
 def _one_step(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
     def test(optim_probe: dict[str, dict[str, Any]]) -> None:
         e = _entry(optim_probe, rule)
-        expected_w, expected_config = getattr(reference(), rule)(
-            e["w"].copy(), e["dw"], _copy(e["config"])
-        )
+        expected_w, expected_config = reference_step(rule, e["w"], e["dw"], e["config"])
         next_w = validate.array(e["next_w"], f"{rule}'s next_w", SHAPE)
         assert close(next_w, expected_w), (
             f"{rule}: one step from a given state moves w to the wrong place"
@@ -199,10 +211,9 @@ def _one_step(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
 def _multi_step(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
     def test(optim_probe: dict[str, dict[str, Any]]) -> None:
         e = _entry(optim_probe, rule, "multi")
-        current, config = e["w"].copy(), dict(e["lr"])
-        for step, (g, got) in enumerate(zip(e["grads"], e["trajectory"], strict=True), 1):
-            current, config = getattr(reference(), rule)(current, g, config)
-            assert close(got, current), (
+        path = reference_path(rule, e["w"], e["grads"], e["lr"])
+        for step, (want, got) in enumerate(zip(path, e["trajectory"], strict=True), 1):
+            assert close(got, want), (
                 f"{rule}: feeding back the config it returns, "
                 f"w is wrong after step {step} of {STEPS}"
             )
@@ -224,7 +235,7 @@ def _defaults(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
             f"{rule} called with config=None should return (next_w, config) with config a "
             f"dictionary; its second value is a {type(config).__name__}"
         )
-        expected_w, expected = getattr(reference(), rule)(e["w"].copy(), e["defaults_dw"], None)
+        expected_w, expected = reference_step(rule, e["w"], e["defaults_dw"], None)
         for key, want in expected.items():
             if key in STATE[rule] or key == "t":
                 continue  # the state: the one_step and multi_step checks' concern
@@ -280,7 +291,7 @@ def _edge(rule: str) -> Callable[[dict[str, dict[str, Any]]], None]:
             f"{rule}: a zero gradient from a fresh state (no state in config yet) should leave w "
             "unchanged, but yours moved it"
         )
-        expected, _ = getattr(reference(), rule)(w.copy(), dw.copy(), dict(e["edge_config"]))
+        expected, _ = reference_step(rule, w, dw, dict(e["edge_config"]))
         got, want = next_w[TINY_ROWS], expected[TINY_ROWS]
         worst = np.unravel_index(np.argmax(np.abs(got - want)), got.shape)
         assert close(got, want), (
@@ -339,13 +350,14 @@ for _rule in RULES:
 # --- misconceptions ---------------------------------------------------------
 
 
-def _matches(
-    evidence: Evidence, rule: str, formula: Callable[[dict[str, Any]], np.ndarray]
-) -> bool:
+def _matches(evidence: Evidence, rule: str, variant: str) -> bool:
+    """Is the student's one step of ``rule`` the step of the formula ``variant``
+    (the oracle ``optim.variant``) from the same state?"""
     entry = (evidence.get("optim") or {}).get(rule)
     if not entry or entry.get("error") is not None or "next_w" not in entry:
         return False
-    return close(entry["next_w"], formula(entry))
+    want = oracle.expect("optim.variant", variant, entry["w"], entry["dw"], entry["config"])
+    return close(entry["next_w"], want)
 
 
 @misconception(
@@ -359,12 +371,7 @@ def _matches(
     checks=("optim.sgd_momentum.one_step", "optim.sgd_momentum.edge"),
 )
 def momentum_sign(evidence: Evidence) -> bool:
-    def formula(e: dict[str, Any]) -> np.ndarray:
-        c = e["config"]
-        v = 0.9 * c["velocity"] - c["learning_rate"] * e["dw"]
-        return np.asarray(e["w"] - v)
-
-    return _matches(evidence, "sgd_momentum", formula)
+    return _matches(evidence, "sgd_momentum", "momentum_sign")
 
 
 @misconception(
@@ -383,12 +390,8 @@ def state_not_saved(evidence: Evidence) -> bool:
     for rule, e in probe.items():
         if not STATE[rule] or e.get("multi_error") is not None or "trajectory" not in e:
             continue  # sgd keeps no state: a fresh start each step is right
-        current = e["w"].copy()
-        for g, got in zip(e["grads"], e["trajectory"], strict=True):
-            current, _ = getattr(reference(), rule)(current, g, dict(e["lr"]))
-            if not close(got, current):
-                break
-        else:
+        fresh = reference_path(rule, e["w"], e["grads"], e["lr"], carry=False)
+        if all(close(got, want) for got, want in zip(e["trajectory"], fresh, strict=True)):
             return True
     return False
 
@@ -401,12 +404,7 @@ def state_not_saved(evidence: Evidence) -> bool:
     checks=("optim.rmsprop.one_step", "optim.rmsprop.edge"),
 )
 def rmsprop_eps(evidence: Evidence) -> bool:
-    def formula(e: dict[str, Any]) -> np.ndarray:
-        c = e["config"]
-        cache = 0.99 * c["cache"] + 0.01 * e["dw"] ** 2
-        return np.asarray(e["w"] - c["learning_rate"] * e["dw"] / np.sqrt(cache + 1e-8))
-
-    return _matches(evidence, "rmsprop", formula)
+    return _matches(evidence, "rmsprop", "rmsprop_eps_inside")
 
 
 @misconception(
@@ -420,31 +418,10 @@ def rmsprop_eps(evidence: Evidence) -> bool:
     checks=("optim.rmsprop.one_step", "optim.rmsprop.edge"),
 )
 def rmsprop_decay(evidence: Evidence) -> bool:
-    def variant(swap: bool, square: bool) -> Callable[[dict[str, Any]], np.ndarray]:
-        def formula(e: dict[str, Any]) -> np.ndarray:
-            c, g = e["config"], e["dw"]
-            a, b = (0.01, 0.99) if swap else (0.99, 0.01)
-            cache = a * c["cache"] + b * (g**2 if square else g)
-            return np.asarray(e["w"] - c["learning_rate"] * g / (np.sqrt(np.abs(cache)) + 1e-8))
-
-        return formula
-
     return any(
-        _matches(evidence, "rmsprop", variant(s, q)) for s, q in ((True, True), (False, False))
+        _matches(evidence, "rmsprop", variant)
+        for variant in ("rmsprop_decay_swapped", "rmsprop_decay_unsquared")
     )
-
-
-def _adam(
-    e: dict[str, Any], *, correct: bool = True, t_after: bool = False, eps_inside: bool = False
-) -> np.ndarray:
-    c, g = e["config"], e["dw"]
-    m = 0.9 * c["m"] + 0.1 * g
-    v = 0.999 * c["v"] + 0.001 * g**2
-    t = c["t"] if t_after else c["t"] + 1
-    if correct:
-        m, v = m / (1 - 0.9**t), v / (1 - 0.999**t)
-    denominator = np.sqrt(v + 1e-8) if eps_inside else np.sqrt(v) + 1e-8
-    return np.asarray(e["w"] - c["learning_rate"] * m / denominator)
 
 
 @misconception(
@@ -457,7 +434,7 @@ def _adam(
     checks=("optim.adam.one_step", "optim.adam.edge"),
 )
 def adam_no_correction(evidence: Evidence) -> bool:
-    return _matches(evidence, "adam", lambda e: _adam(e, correct=False))
+    return _matches(evidence, "adam", "adam_no_correction")
 
 
 @misconception(
@@ -470,7 +447,7 @@ def adam_no_correction(evidence: Evidence) -> bool:
     checks=("optim.adam.one_step", "optim.adam.edge"),
 )
 def adam_t_order(evidence: Evidence) -> bool:
-    return _matches(evidence, "adam", lambda e: _adam(e, t_after=True))
+    return _matches(evidence, "adam", "adam_t_after")
 
 
 @misconception(
@@ -481,7 +458,7 @@ def adam_t_order(evidence: Evidence) -> bool:
     checks=("optim.adam.one_step", "optim.adam.edge"),
 )
 def adam_eps(evidence: Evidence) -> bool:
-    return _matches(evidence, "adam", lambda e: _adam(e, eps_inside=True))
+    return _matches(evidence, "adam", "adam_eps_inside")
 
 
 @misconception(
@@ -495,9 +472,4 @@ def adam_eps(evidence: Evidence) -> bool:
     checks=("optim.adagrad.one_step", "optim.adagrad.edge"),
 )
 def adagrad_eps(evidence: Evidence) -> bool:
-    def formula(e: dict[str, Any]) -> np.ndarray:
-        c = e["config"]
-        cache = c["cache"] + e["dw"] ** 2
-        return np.asarray(e["w"] - c["learning_rate"] * e["dw"] / np.sqrt(cache + 1e-8))
-
-    return _matches(evidence, "adagrad", formula)
+    return _matches(evidence, "adagrad", "adagrad_eps_inside")

@@ -8,7 +8,7 @@ The student's network is reached through the adapter's
 ``FullyConnectedNet(..., reg=lam, weight_decay_type="L1")`` (see
 grader/flavours/adapter/classifiers/fc_net.py). The trusted process picks
 the weights and the data, and computes the expected loss and gradients
-itself with the small network written out below. Deterministic
+itself (the oracle ``weight_decay.net``, grader/oracles/weight_decay.py). Deterministic
 comparisons in float64 with a tolerance of 1e-7 relative, 10^7 times the
 round-off of these sums: no false-fail probability beyond round-off.
 """
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader import oracle
 from grader.plugin import RngFactory
 from grader.proxy import StudentProxy
 from grader.registry import Evidence, check, misconception
@@ -38,36 +39,14 @@ Params = dict[str, np.ndarray]
 def expected(
     params: Params, X: np.ndarray, y: np.ndarray, lam: float, *, l1: float = 1.0, l2: float = 0.0
 ) -> tuple[float, Params]:
-    """Loss and gradients of {affine - relu} x (L-1) - affine - softmax plus
-    ``l1 * lam * sum|W| + l2 * lam * sum(W**2)`` over the weights. The
-    defaults are the assignment's L1 weight decay; the keywords make the
+    """Loss and gradients of the network with ``l1 * lam * sum|W| + l2 * lam *
+    sum(W**2)`` over the weights: the oracle ``weight_decay.net`` (grader.oracle).
+    The defaults are the assignment's L1 weight decay; the keywords make the
     variants misconceptions are recognised by (l1=0: none, l2=0.5: L2)."""
-    layers = len(params) // 2
-    h, tape = X.reshape(X.shape[0], -1), []
-    for i in range(1, layers):
-        a = h @ params[f"W{i}"] + params[f"b{i}"]
-        tape.append((h, a))
-        h = np.maximum(a, 0)
-    scores = h @ params[f"W{layers}"] + params[f"b{layers}"]
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    n = scores.shape[0]
-    loss = float(-log_probs[np.arange(n), y].mean())
-    dscores = np.exp(log_probs)
-    dscores[np.arange(n), y] -= 1
-    dscores /= n
-    grads = {f"W{layers}": h.T @ dscores, f"b{layers}": dscores.sum(axis=0)}
-    dh = dscores @ params[f"W{layers}"].T
-    for i in range(layers - 1, 0, -1):
-        h_in, a = tape[i - 1]
-        da = dh * (a > 0)
-        grads[f"W{i}"], grads[f"b{i}"] = h_in.T @ da, da.sum(axis=0)
-        dh = da @ params[f"W{i}"].T
-    for i in range(1, layers + 1):
-        w = params[f"W{i}"]
-        loss += lam * (l1 * float(np.sum(np.abs(w))) + l2 * float(np.sum(w * w)))
-        grads[f"W{i}"] = grads[f"W{i}"] + lam * (l1 * np.sign(w) + 2 * l2 * w)
-    return loss, grads
+    answer: tuple[float, Params] = oracle.expect(
+        "weight_decay.net", params, X, y, lam, l1=l1, l2=l2
+    )
+    return answer
 
 
 def close(got: Any, want: Any) -> bool:
