@@ -35,9 +35,15 @@ def reference_root() -> Path:
     return REPO_ROOT / "reference"
 
 
+#: Where the student release keeps a pristine copy of the templates
+#: (grader.release): it has no student_template/ folder.
+RELEASE_TEMPLATES = Path(__file__).resolve().parent / "recorded" / "template"
+
+
 def template_root() -> Path:
     """The folder that holds the student template's ``cs231n`` package."""
-    return REPO_ROOT / "student_template"
+    folder = REPO_ROOT / "student_template"
+    return folder if folder.is_dir() or not RELEASE_TEMPLATES.is_dir() else RELEASE_TEMPLATES
 
 
 def load_cs231n(root: Path, alias: str) -> ModuleType:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._overlay import template_files
-from .._package import REPO_ROOT
+from .._package import RELEASE_TEMPLATES, REPO_ROOT
 from ..errors import SubmissionError
 
 #: The student's package in the class flavour.
@@ -38,7 +38,8 @@ def reference_root() -> Path:
 
 def template_root() -> Path:
     """The folder that holds the class flavour's template ``common/``."""
-    return REPO_ROOT / "flavours" / "classes" / "template"
+    folder = REPO_ROOT / "flavours" / "classes" / "template"
+    return folder if folder.is_dir() or not RELEASE_TEMPLATES.is_dir() else RELEASE_TEMPLATES
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def dropout_forward(x: Any, dropout_param: dict[str, Any]) -> tuple[Any, Any]:
     test time)."""
     p, mode = dropout_param["p"], dropout_param["mode"]
     if mode not in ("train", "test"):
-        raise ValueError(f"dropout mode must be 'train' or 'test', not {mode!r}")
+        raise ValueError(f"dropout_param['mode'] is {mode!r}; the adapter knows 'train' and 'test'")
     kwargs: dict[str, Any] = {"dropout_ratio": 1 - p}
     if "seed" in dropout_param:
         kwargs["seed"] = dropout_param["seed"]
