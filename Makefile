@@ -8,6 +8,8 @@
 #   make bench [BENCH_N=100] [JOBS=2]      timings: one grade, sandbox vs in-process, batch throughput
 #   make soundness [SEEDS=1000] [JOBS=2]   every check and bug under many seeds (slow)
 #   make docs                              rewrite docs/checks.md from the registry
+#   make release                           the student release: OUT/release/assignment2.zip
+#   make check [CHECK=PATH] [PART=name]    the self-check students run (default: the template)
 
 PYTHON ?= python3
 VENV := .venv
@@ -21,7 +23,7 @@ JOBS ?= 2
 SUBMISSIONS ?= examples/submissions
 BENCH_N ?= 100
 
-.PHONY: .venv grade grade-all bench test lint examples soundness docs clean
+.PHONY: .venv grade grade-all bench test lint examples soundness docs clean release check
 
 .venv: $(STAMP)
 
@@ -34,6 +36,14 @@ $(STAMP): pyproject.toml constraints.txt tools/system-deps.sh
 
 grade: $(STAMP)
 	$(PY) -m grader grade $(SUBMISSION) --out $(OUT)
+
+release: $(STAMP)
+	$(PY) -m grader release --out $(OUT)/release
+
+CHECK ?= student_template
+PART ?=
+check: $(STAMP)
+	$(PY) -m grader.selfcheck $(CHECK) $(if $(PART),--part $(PART))
 
 grade-all: $(STAMP)
 	$(PY) -m grader batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS)

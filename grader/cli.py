@@ -79,6 +79,20 @@ def cmd_checks(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import LeakError, build
+
+    try:
+        bundle = build(Path(args.out))
+    except LeakError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{bundle.zip}: {len(bundle.files)} files, {bundle.bytes / 1024:.0f} KiB")
+    print(f"  {len(bundle.public)} public checks; {bundle.hidden} hidden checks left out")
+    print(f"  unpacked in {bundle.folder}: `make check` there runs the self-check")
+    return EXIT_OK
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from .render.catalogue import markdown
 
@@ -199,6 +213,9 @@ def parser() -> argparse.ArgumentParser:
         help="leave inline questions out of results.json (TAs grade them elsewhere)",
     )
     z.set_defaults(run=cmd_gradescope_zip)
+    r = _config_option(sub.add_parser("release", help="build the student release (make release)"))
+    r.add_argument("--out", default="out/release", help="folder to build in (out/release)")
+    r.set_defaults(run=cmd_release)
     sub.add_parser("misconceptions", help="list the diagnosable mistakes").set_defaults(
         run=cmd_misconceptions
     )
