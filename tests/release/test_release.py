@@ -331,3 +331,24 @@ def test_notebook_check_grades_the_files_on_disk_not_the_kernel(
     assert lines[0] == "True False"
     assert "<" in lines[1] and "dropout_forward" in done.stdout
     assert "DROPOUT_UNSCALED" in done.stdout
+
+
+def test_class_flavour_release_checks_common(tmp_path: Path) -> None:
+    from grader import flavours
+
+    classes = config.load(flavours.reference_root().parent / "assignment.toml")
+    bundle = build(tmp_path, classes)
+    assert (bundle.folder / "common" / "layers.py").is_file()
+    assert not (bundle.folder / "cs231n").exists() and leaks(bundle.folder, classes) == []
+    assert "weight_decay.l1_loss" in bundle.public and "layers.cache" not in bundle.public
+    template = as_json(bundle.folder)["report"]
+    assert isinstance(template, dict)
+    assert {c["outcome"] for c in template["checks"] if "given" not in c["title"]} <= {
+        "failed",
+        "error",
+    }
+    shutil.rmtree(bundle.folder / "common")
+    shutil.copytree(flavours.reference_root() / "common", bundle.folder / "common")
+    solved = as_json(bundle.folder)["report"]
+    assert isinstance(solved, dict)
+    assert {c["outcome"] for c in solved["checks"]} == {"passed"}
