@@ -40,7 +40,12 @@ from .assignment import students
 from .results import DROPOUT, WHOLE, Row, UnverifiedRunError, verify
 from .table import TARGET, headline, render
 
-__all__ = ["UnverifiedRunError", "compare", "machine", "machine_line"]
+__all__ = ["UnverifiedRunError", "compare", "install", "machine", "machine_line"]
+
+
+def install(venvs: Path = envs.DEFAULT_HOME) -> tuple[envs.Env, envs.Env]:
+    """Otter-Grader's and nbgrader's environments, installed if missing (never timed)."""
+    return envs.ensure("otter", "otter-grader", venvs), envs.ensure("nbgrader", "nbgrader", venvs)
 
 
 def machine() -> dict[str, Any]:
@@ -81,8 +86,7 @@ def compare(
         os.environ.setdefault(name, "1")
     if keep and keep.exists() and any(keep.iterdir()):
         raise SystemExit(f"compare: --keep {keep} is not empty; name a new or empty folder")
-    otter_env = envs.ensure("otter", "otter-grader", venvs)
-    nbgrader_env = envs.ensure("nbgrader", "nbgrader", venvs)
+    otter_env, nbgrader_env = install(venvs)
     class_ = students(n)
     found = machine()
     print(f"compare: {n} submissions on {machine_line(found)}", flush=True)
