@@ -68,10 +68,12 @@ def machine() -> dict[str, Any]:
 
 def machine_line(found: dict[str, Any]) -> str:
     docker = "running" if found["docker_running"] else "not running"
+    load = f"load average {found['load_average']} at the start"
+    if "load_average_end" in found:
+        load += f", {found['load_average_end']} at the end"
     return (
         f"{found['date']}; {found['nproc']} cores, {found['cpu']}; {found['system']}; "
-        f"Python {found['python']}; load average {found['load_average']} at the start; "
-        f"Docker {docker}"
+        f"Python {found['python']}; {load}; Docker {docker}"
     )
 
 
@@ -113,8 +115,10 @@ def compare(
         for scope in (DROPOUT, WHOLE):
             for count in counts:
                 measured(ours.batch(class_, work / "ours", jobs=count, scope=scope))
+    found["load_average_end"] = round(os.getloadavg()[0], 2)
     table = render(rows)
     summary = headline(rows)
+    print(f"compare: {n} submissions on {machine_line(found)}")
     print(table)
     for line in summary:
         print(f"compare: {line}")

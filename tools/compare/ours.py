@@ -42,12 +42,15 @@ def version() -> str:
 
 def prepare(class_: list[Student], folder: Path) -> None:
     """The class as course zips in ``folder/class``, the dropout-only config,
-    and one grade not timed (the first run after an install compiles
-    bytecode, as the other tools' first runs do)."""
+    the grader byte-compiled (pip compiled the other tools' packages when it
+    installed them; ours is installed editable, and PYTHONDONTWRITEBYTECODE,
+    set on some machines, would leave it compiling at every start), and one
+    grade not timed, as the other tools get one."""
     (folder / "class").mkdir(parents=True)
     for student in class_:
         student.write_zip(folder / "class" / f"{student.name}.zip")
     (folder / "dropout-only.toml").write_text(DROPOUT_ONLY)
+    _run([sys.executable, "-m", "compileall", "-q", str(ROOT / "grader")], folder / "compile.log")
     _run(_grade_command(folder, class_[0], folder / "warm", DROPOUT), folder / "warm.log")
 
 
