@@ -5,7 +5,9 @@
 #   make test                              the project's own tests
 #   make lint                              ruff and mypy
 #   make examples                          rebuild examples/submissions/*.zip
-#   make bench [BENCH_N=100] [JOBS=2]      timings: one grade, sandbox vs in-process, batch throughput
+#   make bench [BENCH_N=100] [JOBS=2] [COMPARE=0]  timings: one grade, sandbox vs in-process,
+#                                          batch throughput, and against Otter-Grader and nbgrader
+#                                          (COMPARE_N=10 submissions; COMPARE=0 skips it)
 #   make soundness [SEEDS=1000] [JOBS=2]   every check and bug under many seeds (slow)
 #   make docs                              rewrite docs/checks.md from the registry
 #   make release                           the student release: OUT/release/assignment2.zip
@@ -22,6 +24,9 @@ SEEDS ?= 1000
 JOBS ?= 2
 SUBMISSIONS ?= examples/submissions
 BENCH_N ?= 100
+COMPARE ?= 1
+COMPARE_N ?= 10
+COMPARE_VENVS ?= out/compare-venvs
 
 .PHONY: .venv grade grade-all bench test lint examples soundness docs clean release check
 
@@ -63,7 +68,8 @@ docs: $(STAMP)
 	$(PY) -m grader docs > docs/checks.md
 
 bench: $(STAMP)
-	$(PY) tools/bench.py --submissions $(BENCH_N) --jobs $(JOBS) --out $(OUT)/bench.json
+	$(PY) tools/bench.py --submissions $(BENCH_N) --jobs $(JOBS) --out $(OUT)/bench.json \
+		$(if $(filter 1,$(COMPARE)),--compare --compare-n $(COMPARE_N) --venvs $(COMPARE_VENVS))
 
 soundness: $(STAMP)
 	$(PY) tools/soundness.py --seeds $(SEEDS) --jobs $(JOBS) --out $(OUT)/soundness.json

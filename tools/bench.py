@@ -3,7 +3,10 @@
 - one grade, warm (the command a student or TA types), wall time;
 - the same checks with the sandbox and in-process (``isolation="none"``);
 - batch throughput over N generated submissions (default 100, all
-  different), cold (a fresh store) and re-run (everything in the store).
+  different), cold (a fresh store) and re-run (everything in the store);
+- with --compare, the same small dropout assignment graded by Otter-Grader,
+  by nbgrader and by us (``tools/compare``; each tool installed once into a
+  throwaway environment from its pinned requirements, never timed).
 
 Figures go to stdout and, with --out, to a JSON file. No assertion: the
 suite stays free of timing thresholds.
@@ -101,12 +104,30 @@ def batch(n: int, jobs: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tools import compare
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--runs", type=int, default=5, help="repeats of the single-grade timings")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--compare", action="store_true", help="also grade with Otter-Grader and nbgrader"
+    )
+    parser.add_argument(
+        "--compare-n", type=int, default=10, help="submissions of the comparison (10)"
+    )
+    parser.add_argument(
+        "--venvs",
+        type=Path,
+        default=ROOT / "out" / "compare-venvs",
+        help="the other tools' environments, created here if missing (out/compare-venvs)",
+    )
     args = parser.parse_args(argv)
+    if args.compare and args.compare_n < 2:
+        parser.error("--compare-n must be at least 2 (one correct and one buggy student)")
+    if args.compare:  # first, so that no install runs between timings
+        compare.install(args.venvs)
     figures: dict[str, object] = {"cores": os.cpu_count()}
     for part in (
         lambda: one_grade(args.runs),
@@ -117,10 +138,18 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in found.items():
             print(f"{key:28} {value}")
         figures.update(found)
+    status = 0
+    if args.compare:
+        try:
+            figures["compare"] = compare.compare(args.compare_n, args.jobs, venvs=args.venvs)
+        except compare.UnverifiedRunError as refused:
+            print(f"compare: refused: {refused}", file=sys.stderr)
+            figures["compare"] = {"refused": str(refused)}
+            status = 1
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+"""The comparison's table and its headline, from verified rows.
+
+Each other tool's row is set against ours driven the same way (a process
+per submission, or one command for the class) with the same number of
+jobs, grading the same scope (the dropout parts). The headline sets each
+tool's fastest way against our fastest, the figure the target is about.
+"""
+
+from __future__ import annotations
+
+from .results import DROPOUT, Row
+
+OURS = "ours"
+# The issue's target: at least 30 times faster per submission than each tool.
+TARGET = 30.0
+
+
+def counterpart(row: Row, rows: list[Row]) -> Row | None:
+    """Our row driven the way ``row`` was, with its jobs, on the dropout parts."""
+    for other in rows:
+        if (other.tool, other.way, other.jobs, other.scope) == (OURS, row.way, row.jobs, DROPOUT):
+            return other
+    return None
+
+
+def ratio(theirs: Row, ours: Row) -> float:
+    """How many times faster per submission ``ours`` is than ``theirs``."""
+    return theirs.per_submission / ours.per_submission
+
+
+def render(rows: list[Row]) -> str:
+    """A Markdown table, readable as it is in a terminal."""
+    head = (
+        "| tool | version | way | jobs | graded | total s | s / submission "
+        "| ours the same way, s / submission | ours faster by | correct: full marks "
+        "| buggy: failing |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for row in rows:
+        ours = None if row.tool == OURS else counterpart(row, rows)
+        same = f"{ours.per_submission:.3f}" if ours else "-"
+        times = f"{ratio(row, ours):.1f}x" if ours else "-"
+        lines.append(
+            f"| {row.tool} | {row.version} | {row.way} | {row.jobs} | {row.scope} "
+            f"| {row.seconds:.1f} | {row.per_submission:.3f} | {same} | {times} "
+            "| {}/{} | {}/{} |".format(*row.full_marks(), *row.failing())
+        )
+    return "\n".join(lines)
+
+
+def headline(rows: list[Row], target: float = TARGET) -> list[str]:
+    """Per other tool: its fastest row against our fastest on the same scope,
+    and whether that meets ``target``."""
+    mine = [r for r in rows if r.tool == OURS and r.scope == DROPOUT]
+    if not mine:
+        return []
+    ours = min(mine, key=lambda r: r.per_submission)
+    lines = []
+    for tool in dict.fromkeys(r.tool for r in rows if r.tool != OURS):
+        theirs = min((r for r in rows if r.tool == tool), key=lambda r: r.per_submission)
+        times = ratio(theirs, ours)
+        verdict = "met" if times >= target else "not met"
+        lines.append(
+            f"{tool}: {theirs.per_submission:.3f} s per submission at best "
+            f"({theirs.way}, {theirs.jobs} at a time); ours {ours.per_submission:.3f} s "
+            f"({ours.way}, {ours.jobs} at a time): ours {times:.1f}x faster; "
+            f"target {target:g}x {verdict}"
+        )
+    return lines
