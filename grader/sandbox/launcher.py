@@ -4,22 +4,27 @@ Two isolation levels, the strongest the machine allows:
 
 - ``bwrap``: bubblewrap gives the worker its own PID, network, IPC and mount
   namespaces; the only files it sees are the interpreter, numpy, the worker's
-  two source files and the submission, all read-only, and a private
-  writable working folder. It runs as an unprivileged user (uid 65534) with
-  no capabilities.
+  two source files and the submission, all read-only, and two small private
+  writable folders in memory (``/work`` and ``/tmp``, ``scratch_bytes``
+  each). It runs as an unprivileged user (uid 65534) with no capabilities,
+  and a seccomp filter refuses the two ways of holding memory outside every
+  process's address space: System V shared memory and memfd files.
 - ``process``: a separate interpreter in a private working folder with a
   scrubbed environment, but the network and the file system are not hidden.
   Used where bubblewrap is missing or refused, with a warning in the report.
 
 Both apply resource limits (CPU time, address space, processes, open files,
 file size) before the interpreter starts, and every request has a wall-clock
-deadline after which the whole sandbox is killed.
+deadline after which the whole sandbox is killed. What the student's code
+prints goes to a log file the trusted process opened and the worker inherits
+as its descriptor 2, so the sandbox binds no writable folder of the host.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import functools
 import os
@@ -56,6 +61,8 @@ class Limits:
     file_bytes: int = 8 * 1024**2
     call_seconds: float = 10.0
     start_seconds: float = 20.0
+    #: Size of each of the sandbox's writable folders, /work and /tmp (memory).
+    scratch_bytes: int = 64 * 1024**2
 
     @classmethod
     def from_env(cls, base: Limits | None = None) -> Limits:
@@ -102,12 +109,22 @@ def isolation_level() -> str:
     """'bwrap' when a probe sandbox starts on this machine, else 'process'."""
     if os.environ.get("GRADER_ISOLATION") == "process" or not shutil.which("bwrap"):
         return "process"
+    seccomp = _seccomp_fd()
     with tempfile.TemporaryDirectory() as tmp:
-        command = _bwrap_command(Path(tmp), Path(tmp), ["-c", "pass"])
+        command = _bwrap_command(Path(tmp), ["-c", "pass"], Limits(), seccomp)
         try:
-            probe = subprocess.run(command, capture_output=True, timeout=20, check=False)
+            probe = subprocess.run(
+                command,
+                capture_output=True,
+                timeout=20,
+                check=False,
+                pass_fds=() if seccomp is None else (seccomp,),
+            )
         except (OSError, subprocess.TimeoutExpired):
             return "process"
+        finally:
+            if seccomp is not None:
+                os.close(seccomp)
     return "bwrap" if probe.returncode == 0 else "process"
 
 
@@ -120,8 +137,59 @@ def _ancestors_dirs(path: Path) -> list[str]:
     return options
 
 
-def _bwrap_command(submission: Path, workdir: Path, args: list[str]) -> list[str]:
+# A seccomp filter (classic BPF, as bubblewrap's --seccomp reads it) that fails
+# shmget and memfd_create with EPERM. Both hold memory that is in no process's
+# address space, so RLIMIT_AS does not count it: a student could fill the
+# host's memory with segments created, touched and detached one by one.
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+#: shmget, memfd_create and memfd_secret by architecture.
+_REFUSED_SYSCALLS = {"x86_64": (29, 319, 447), "aarch64": (194, 279, 447)}
+_X32_BIT = 0x40000000
+_BPF_LD_ABS, _BPF_JEQ, _BPF_JGE, _BPF_RET = 0x20, 0x15, 0x35, 0x06
+_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
+
+
+def seccomp_program(machine: str | None = None) -> bytes | None:
+    """The filter's instructions (struct sock_filter, native byte order) for
+    this machine's architecture, or None where it is not known (the sandbox
+    then runs without it). Calls of another ABI (32-bit compatibility calls,
+    x32) fail with ENOSYS: Python never makes them."""
+    machine = machine or os.uname().machine
+    if machine not in _AUDIT_ARCH:
+        return None
+    refused = _REFUSED_SYSCALLS[machine]
+    deny = 5 + len(refused) + 1  # index of the final "return EPERM"
+    code = [
+        (_BPF_LD_ABS, 0, 0, 4),  # 0: the call's architecture
+        (_BPF_JEQ, 1, 0, _AUDIT_ARCH[machine]),  # 1: native: go to 3
+        (_BPF_RET, 0, 0, _RET_ERRNO | errno.ENOSYS),  # 2: any other ABI
+        (_BPF_LD_ABS, 0, 0, 0),  # 3: the call's number
+        (_BPF_JGE, deny - 5, 0, _X32_BIT),  # 4: the x32 ABI (x86_64 only)
+    ]
+    for i, number in enumerate(refused):
+        here = 5 + i
+        code.append((_BPF_JEQ, deny - here - 1, 0, number))
+    code += [(_BPF_RET, 0, 0, _RET_ALLOW), (_BPF_RET, 0, 0, _RET_ERRNO | errno.EPERM)]
+    assert len(code) == deny + 1
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in code)
+
+
+def _seccomp_fd() -> int | None:
+    """A pipe's read end holding the filter, for bwrap --seccomp; None without one."""
+    program = seccomp_program()
+    if program is None:
+        return None
+    read, write = os.pipe()
+    os.write(write, program)  # far below a pipe's capacity
+    os.close(write)
+    return read
+
+
+def _bwrap_command(
+    submission: Path, args: list[str], limits: Limits, seccomp_fd: int | None = None
+) -> list[str]:
     python = _interpreter()
+    scratch = str(limits.scratch_bytes)
     prefix = Path(sys.base_prefix).resolve()
     numpy_dir = _numpy_dir()
     command = [
@@ -131,7 +199,8 @@ def _bwrap_command(submission: Path, workdir: Path, args: list[str]) -> list[str
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
         "--symlink", "usr/bin", "/bin",
-        "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "1777", "--size", scratch, "--tmpfs", "/tmp",
     ]  # fmt: skip
     if not str(prefix).startswith("/usr/"):
         command += [*_ancestors_dirs(prefix), "--ro-bind", str(prefix), str(prefix)]
@@ -144,8 +213,10 @@ def _bwrap_command(submission: Path, workdir: Path, args: list[str]) -> list[str
     for name in ("worker.py", "protocol.py"):
         command += ["--ro-bind", str(WORKER_DIR / name), f"/opt/grader/{name}"]
     command += ["--ro-bind", str(submission), "/submission"]
-    command += ["--bind", str(workdir), "/work", "--chdir", "/work"]
+    command += ["--perms", "1777", "--size", scratch, "--tmpfs", "/work", "--chdir", "/work"]
     command += ["--clearenv", *_env_options()]
+    if seccomp_fd is not None:
+        command += ["--seccomp", str(seccomp_fd)]
     if os.geteuid() == 0:
         # Root outside: drop to a real unprivileged user inside, so that the
         # process and file limits apply and no capability is left.
@@ -201,29 +272,40 @@ class WorkerProcess:
     def __init__(self, submission: Path, limits: Limits, isolation: str) -> None:
         self.limits = limits
         self.isolation = isolation
+        # Holds output.log, which the worker inherits open as its descriptor 2;
+        # under bwrap the folder itself is not in the sandbox.
         self.workdir = Path(tempfile.mkdtemp(prefix="grader-work-"))
-        self.workdir.chmod(0o777)  # the unprivileged worker writes here
+        seccomp = None
         if isolation == "bwrap":
+            seccomp = _seccomp_fd()
             command = _bwrap_command(
-                submission, self.workdir, ["/opt/grader/worker.py", "/opt/numpy", "/submission"]
+                submission, ["/opt/grader/worker.py", "/opt/numpy", "/submission"], limits, seccomp
             )
             env = None
         else:
+            self.workdir.chmod(0o777)  # the unprivileged worker writes here
             command = [
                 str(_interpreter()), "-I", "-S", str(WORKER_DIR / "worker.py"),
                 str(_numpy_dir().parent), str(submission),
             ]  # fmt: skip
             env = _clean_env()
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self.workdir,
-            env=env,
-            start_new_session=True,
-            preexec_fn=functools.partial(_set_limits, limits),
-        )
+        log = os.open(self.workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                cwd=self.workdir,
+                env=env,
+                start_new_session=True,
+                preexec_fn=functools.partial(_set_limits, limits),
+                pass_fds=() if seccomp is None else (seccomp,),
+            )
+        finally:
+            os.close(log)
+            if seccomp is not None:
+                os.close(seccomp)
         self.started = time.monotonic()
         self.dead: WorkerError | None = None
         _widen_pipes(self.process)
