@@ -15,9 +15,13 @@ Two isolation levels, the strongest the machine allows:
 
 Both apply resource limits (CPU time, address space, processes, open files,
 file size) before the interpreter starts, and every request has a wall-clock
-deadline after which the whole sandbox is killed. What the student's code
-prints goes to a log file the trusted process opened and the worker inherits
-as its descriptor 2, so the sandbox binds no writable folder of the host.
+deadline after which the whole sandbox is killed. The address-space limit
+holds for each process alone, so while it waits for an answer the trusted
+process also adds up the memory of every process in the sandbox (every
+``WATCH_SECONDS``) and kills the sandbox past ``memory_bytes``: 32 processes
+of 2 GiB each would otherwise be allowed. What the student's code prints
+goes to a log file the trusted process opened and the worker inherits as its
+descriptor 2, so the sandbox binds no writable folder of the host.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ from . import protocol
 WORKER_DIR = Path(__file__).resolve().parent
 UNPRIVILEGED = 65534
 OUTPUT_KEEP = 64 * 1024
+#: How often the memory of the sandbox's processes is added up while an answer is awaited.
+WATCH_SECONDS = 0.05
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -266,6 +273,45 @@ def _set_limits(limits: Limits) -> None:
         resource.setrlimit(kind, (value, value))
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it, parents before children (from
+    /proc/PID/task/TID/children). Under bwrap that is the whole sandbox: an
+    orphan is adopted by the sandbox's own init, which is below ``pid``."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop(0)
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo += [int(child) for child in f.read().split()]
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def memory_of(pid: int) -> int:
+    """The memory one process holds, in bytes: its proportional set size
+    (shared pages split between their sharers), else its resident set; 0
+    when it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 class WorkerProcess:
     """One running worker over one submission."""
 
@@ -343,16 +389,33 @@ class WorkerProcess:
         """Read from the worker until buffer holds size bytes."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
+        watch = time.monotonic() + WATCH_SECONDS
         while len(buffer) < size:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 self._fail("timeout", "it did not answer within the time limit")
-            ready, _, _ = select.select([fd], [], [], remaining)
+            if now >= watch:
+                self._watch_memory()
+                watch = now + WATCH_SECONDS
+            ready, _, _ = select.select([fd], [], [], max(0.0, min(remaining, watch - now)))
             if ready:
                 chunk = os.read(fd, min(size - len(buffer), 1 << 20))
                 if not chunk:
                     self._fail("crashed", self._exit_story())
                 buffer += chunk
+
+    def _watch_memory(self) -> None:
+        """Kill the sandbox if its processes together hold more than the limit."""
+        used = sum(memory_of(pid) for pid in descendants(self.process.pid))
+        if used > self.limits.memory_bytes:
+            mib = self.limits.memory_bytes // 1024**2
+            self._fail(
+                "crashed",
+                f"its processes together used more than {mib} MiB of memory, the sandbox's "
+                "limit for all of them (each process alone has the same limit), so the "
+                "sandbox was stopped",
+            )
 
     def _exit_story(self) -> str:
         try:
