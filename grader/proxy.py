@@ -6,6 +6,9 @@ afresh from bytes). Whatever goes wrong on the student's side, an exception
 in their code, a crash, an exit, a hang, an unreadable answer, arrives as a
 ``StudentError`` with a message for the student; the proxy starts a new
 worker for the next call, so one bad function costs only its own checks.
+Only a worker that dies or hangs while importing the package is not started
+again: the import would do the same each time, and each attempt costs up to
+``start_seconds`` (a grade has dozens of calls).
 """
 
 from __future__ import annotations
@@ -82,8 +85,13 @@ class StudentProxy:
     prestarted: WorkerProcess | None = None
     _worker: WorkerProcess | InProcessWorker | None = None
     _imports: dict[str, Any] | None = None
+    #: Why importing the package killed or hung the worker, once it has.
+    _import_failed: StudentError | None = None
 
     def _ensure_worker(self) -> WorkerProcess | InProcessWorker:
+        if self._import_failed is not None:
+            failed = self._import_failed  # a new exception: a raised one keeps its traceback
+            raise StudentError(failed.kind, failed.message, failed.detail)
         if self._worker is None or self._worker.dead is not None:
             if self._worker is not None:
                 self.outputs.append(self._worker.close())
@@ -99,10 +107,13 @@ class StudentProxy:
                     {"op": "import", "modules": list(MODULES)}, timeout=self.limits.start_seconds
                 )
             except WorkerError as failure:
-                self.events.append(f"importing the package: {failure.message}")
-                raise StudentError(
-                    failure.kind, f"importing your cs231n package failed: {failure.message}"
-                ) from None
+                self.events.append(
+                    f"importing the package: {failure.message}; the grader did not try again, "
+                    "so every check that needs your code failed for this reason"
+                )
+                message = f"importing your cs231n package failed: {failure.message}"
+                self._import_failed = StudentError(failure.kind, message)
+                raise StudentError(failure.kind, message) from None
             if self._imports is None and isinstance(imports, dict):
                 self._imports = imports.get("value")
         return self._worker

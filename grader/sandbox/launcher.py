@@ -74,10 +74,17 @@ class Limits:
     @classmethod
     def from_env(cls, base: Limits | None = None) -> Limits:
         """``base`` (default: the defaults above; grader.config gives the
-        assignment's), with GRADER_CALL_SECONDS overriding the per-call deadline."""
+        assignment's), with GRADER_CALL_SECONDS overriding the per-call
+        deadline and GRADER_START_SECONDS the deadline of starting the worker
+        and importing the package."""
         limits = base if base is not None else cls()
-        seconds = os.environ.get("GRADER_CALL_SECONDS")
-        return dataclasses.replace(limits, call_seconds=float(seconds)) if seconds else limits
+        call = os.environ.get("GRADER_CALL_SECONDS")
+        if call:
+            limits = dataclasses.replace(limits, call_seconds=float(call))
+        start = os.environ.get("GRADER_START_SECONDS")
+        if start:
+            limits = dataclasses.replace(limits, start_seconds=float(start))
+        return limits
 
 
 F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux), named in fcntl from Python 3.10 on Linux
