@@ -301,6 +301,16 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def _running(pid: int) -> bool:
+    """Is the process there and not a zombie?"""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in (b"Z", b"X")
+
+
 def memory_of(pid: int) -> int:
     """The memory one process holds, in bytes: its proportional set size
     (shared pages split between their sharers), else its resident set; 0
@@ -361,6 +371,9 @@ class WorkerProcess:
                 os.close(seccomp)
         self.started = time.monotonic()
         self.dead: WorkerError | None = None
+        #: Processes and threads of the student's code still running at close
+        #: (the worker's own process and main thread not counted).
+        self.leftovers = (0, 0)
         _widen_pipes(self.process)
 
     def request(self, body: dict[str, Any], timeout: float | None = None) -> Any:
@@ -456,6 +469,22 @@ class WorkerProcess:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def _count_leftovers(self) -> tuple[int, int]:
+        """Processes (beside the worker) and threads (beside its main thread)
+        running in the sandbox now. Under bwrap the tree is bwrap, the
+        sandbox's init, then the worker as init's first child and any
+        orphan adopted by init after it; in process isolation the worker is
+        the top, and an orphan that left its tree is not seen."""
+        pids = [pid for pid in descendants(self.process.pid) if _running(pid)]
+        base = 3 if self.isolation == "bwrap" else 1
+        if len(pids) < base:
+            return 0, 0
+        try:
+            threads = len(os.listdir(f"/proc/{pids[base - 1]}/task")) - 1
+        except OSError:
+            threads = 0
+        return len(pids) - base, max(threads, 0)
+
     def output(self) -> tuple[str, int]:
         """What the student's code printed (first 64 KiB) and its full size."""
         log = self.workdir / "output.log"
@@ -472,6 +501,8 @@ class WorkerProcess:
         The worker is killed at once rather than asked to exit: it flushes
         what the student printed before each answer, so nothing is lost, and
         an interpreter's orderly exit costs 15-30 ms per grade."""
+        if self.process.poll() is None:
+            self.leftovers = self._count_leftovers()
         self.kill()
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
