@@ -187,6 +187,11 @@ class StudentProxy:
                 f"the sandbox's writable folders /work and /tmp hold "
                 f"{limits.scratch_bytes // 1024**2} MiB each, and that was full"
             )
+        if f"[Errno {errno.EPERM}]" in message and self.isolation == "bwrap":
+            return (
+                "the sandbox does not allow this operation (System V shared memory and memfd "
+                "files, among others, are refused)"
+            )
         if f"[Errno {errno.EMFILE}]" in message:
             return f"the sandbox allows {limits.open_files} open files, and that many were open"
         if (kind == "BlockingIOError" and f"[Errno {errno.EAGAIN}]" in message) or (
