@@ -43,14 +43,26 @@ from tests.hostile.attacks.archives import reference_files, unpack_naively
 SEED = 20240601
 #: Host files an attack may go after by a fixed path: digested before and after.
 SYSTEM_FILES = ("/etc/passwd", "/etc/shadow", "/root/.bashrc", "/bin/sh")
+#: The grader's environment variables: unset for every grade of the suite
+#: unless an attack sets them (another test module may have left one behind).
+GRADER_ENV = ("GRADER_CALL_SECONDS", "GRADER_START_SECONDS", "GRADER_EXPERIMENT_SECONDS")
+GRADER_ENV += ("GRADER_CONFIG", "GRADER_SEED", "GRADER_ISOLATION")
 #: Host paths an attack may try to create: must not exist afterwards.
 SYSTEM_NEW = ("/etc/cron.d/hostile", "/usr/lib/python3/dist-packages/hostile.pth", "/submission")
-#: Variables the code of an attack placed in a function may use, when it runs unsandboxed.
-PRELUDE = """\
+#: An attack's code run without a sandbox: in a function (its arguments as
+#: globals), whose answer a careless grader then unpickles where it is bytes.
+UNSANDBOXED = """\
+import pickle
 import numpy as np
 x = np.ones((4, 5)) + 10.0
 w, b, y = np.ones((5, 3)), np.zeros(3), np.zeros(4, dtype=int)
 dropout_param, config = {"p": 0.5, "mode": "train"}, {}
+def attack():
+$BODY
+answer = attack()
+for part in answer if isinstance(answer, tuple) else (answer,):
+    if isinstance(part, bytes):
+        pickle.loads(part)
 """
 
 
@@ -276,7 +288,10 @@ def _accepted(sockets: list[socket.socket]) -> int:
 
 @contextlib.contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
+    """os.environ with values set and the grader's other variables unset."""
+    saved = {key: os.environ.get(key) for key in (*GRADER_ENV, *values)}
+    for key in GRADER_ENV:
+        os.environ.pop(key, None)
     os.environ.update(values)
     try:
         yield
@@ -311,7 +326,7 @@ def _cli(
     done = subprocess.run(
         command,
         cwd=REPO_ROOT,
-        env={**os.environ, **env},
+        env={k: v for k, v in os.environ.items() if k not in GRADER_ENV} | env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -363,9 +378,10 @@ def run_group(
         strays = strays_of(ctx.marker)
         connections = _accepted(sockets)
     leftovers = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*"))
-    honest = _honest(keyword, (), folder, honest_grades)
     changes_ = honest_changes(attacks)
-    baseline = _honest(keyword, changes_, folder, honest_grades) if changes_ else honest
+    with environment({}):
+        honest = _honest(keyword, (), folder, honest_grades)
+        baseline = _honest(keyword, changes_, folder, honest_grades) if changes_ else honest
     return GroupRun(
         name=name,
         attacks=attacks,
@@ -424,10 +440,12 @@ def demonstrate(attack: Attack, folder: Path) -> list[str]:
     else:
         code = Template(attack.code).substitute(ctx.substitutions())
         _only_throwaway_paths(code, folder)
+        body = "".join(f"    {line}\n" for line in code.splitlines()) + "    pass\n"
+        script = Template(UNSANDBOXED).substitute(BODY=body)
         cwd = folder / "throwaway" / "cwd"
         cwd.mkdir()
         done = subprocess.run(
-            [sys.executable, "-c", PRELUDE + code],
+            [sys.executable, "-c", script],
             cwd=cwd,
             env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
             capture_output=True,
@@ -448,7 +466,6 @@ def _copy(source: Path, target: Path) -> Path:
 def _only_throwaway_paths(code: str, folder: Path) -> None:
     """Refuse to run code unsandboxed that names a host path outside folder
     (/submission exists only in the sandbox, where the code checks for it)."""
-    assert "return" not in code.split(), "code with a return statement cannot run at top level"
     for path in re.findall(r"[\"'](/[^\"']*)", code):
         allowed = path.startswith((str(folder), "/submission"))
         assert allowed, f"unsandboxed code may only touch the throwaway folder, not {path}"

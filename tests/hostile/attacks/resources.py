@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from . import Attack
@@ -12,36 +13,48 @@ if TYPE_CHECKING:
 TITLE = "Resource bombs"
 
 
-def _output_readable(run: GroupRun, attack: Attack) -> None:
-    """The report keeps 64 KiB of the flood, as text, and renders."""
-    from grader.render import html, terminal
-
+def _flood_cut(run: GroupRun, attack: Attack) -> None:
+    """The log stopped at the 8 MiB limit and the report keeps 64 KiB of it."""
+    assert run.report.output_bytes == 8 * 1024**2
     assert len(run.report.output) <= 64 * 1024
-    assert "\ufffd" in run.report.output  # the random bytes, decoded with replacement
-    assert run.report.output_bytes >= 8 * 1024**2
-    assert "\x00" not in terminal.render(run.report)
-    html.render(run.report)
-    run.report.to_json()
+
+
+def _garbage_readable(run: GroupRun, attack: Attack) -> None:
+    """The garbage arrives as text (U+FFFD for what is not UTF-8), 64 KiB of
+    it, and every renderer takes it."""
+    from grader.render import html
+
+    report = run.report
+    assert len(report.output) <= 64 * 1024 and report.output_bytes > 3_000_000
+    assert report.output.startswith("GARBAGE:<script>") and "\ufffd" in report.output
+    assert json.loads(report.to_json())["output"] == report.output
+    page = html.render(report)
+    assert "GARBAGE:&lt;script&gt;" in page and "<script>alert" not in page
 
 
 ATTACKS = (
     Attack(
         name="fork-bomb",
-        tries="starts python processes in a loop inside dropout_forward, each sleeping two minutes",
+        tries="calls os.fork in a loop inside dropout_forward; each child renames itself "
+        "and sleeps two minutes",
         defence="RLIMIT_NPROC (32 processes and threads of the sandbox's user); everything "
         "in the PID namespace dies with the sandbox",
         shows="an error worth 0 naming the limit: '... raised BlockingIOError ... (starting a "
         "process or thread failed: the sandbox allows 32 processes and threads)'; events for "
         "that and for the processes left running",
         code="""\
-import subprocess, sys
-children = []
+import os, time
+children = 0
 try:
     while True:
-        children.append(subprocess.Popen(
-            [sys.executable, "-c", "import time  # $MARKER\\ntime.sleep(120)"]))
+        if os.fork() == 0:
+            with open("/proc/self/comm", "w") as f:
+                f.write("$MARKER")
+            time.sleep(120)
+            os._exit(0)
+        children += 1
 except OSError as exc:
-    print("FORK BOMB STOPPED AFTER", len(children), type(exc).__name__)
+    print("FORK BOMB STOPPED AFTER", children, type(exc).__name__)
     raise
 """,
         ran=r"FORK BOMB STOPPED AFTER \d+",
@@ -168,26 +181,27 @@ for _ in range(2000):
         rule="equal",
         ran=r"PASSED dropout_forward\.scaling 2/2",
         contained=r"printed more than the sandbox's limit of 8 MiB of output",
-        group="output",
-        extra=_output_readable,
+        extra=_flood_cut,
     ),
     Attack(
         name="binary-garbage-output",
-        tries="writes 20 KB of random bytes, NUL bytes and a 30 KB line without a newline "
-        "straight to descriptors 1 and 2, then returns the right answer",
-        defence="the log is read as bytes and decoded with replacement; 64 KiB are kept, "
-        "and the terminal report shows control characters as U+FFFD",
-        shows="the honest part's score; the output as text with U+FFFD for undecodable bytes",
+        tries="writes a script tag, 20 KB of random bytes and NUL bytes, then a 3 MB line "
+        "without a newline, straight to descriptors 1 and 2, then returns the right answer",
+        defence="the log is read as bytes and decoded with replacement; 64 KiB are kept; "
+        "the HTML report escapes what it shows",
+        shows="the honest part's score; the output as text with U+FFFD for undecodable "
+        "bytes and the script tag escaped in report.html; an event: 'your code printed "
+        "3,021,033 bytes; the report keeps the first 64 KiB'",
         code="""\
 import os
-os.write(1, b"GARBAGE:" + os.urandom(20_000) + bytes(1000))
-os.write(2, b"A" * 30_000)
+os.write(1, b"GARBAGE:<script>alert(1)</script>" + os.urandom(20_000) + bytes(1000))
+os.write(2, b"A" * 3_000_000)
 """,
         where="relu_forward",
         rule="equal",
         ran=r"GARBAGE:",
-        group="output",
-        extra=_output_readable,
+        contained=r"your code printed [\d,]+ bytes; the report keeps the first 64 KiB",
+        extra=_garbage_readable,
     ),
 )
 

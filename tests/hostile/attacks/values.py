@@ -147,6 +147,27 @@ return Anything()
         group="liars",
     ),
     Attack(
+        name="pickle-payload",
+        tries="returns a pickle whose __reduce__ creates a file on the host, and the object "
+        "itself, for a grader that unpickles what the worker sends back",
+        defence="nothing crosses as a pickle: answers are JSON and raw array bytes; bytes and "
+        "objects of the student's own arrive as inert Opaques, never loaded",
+        shows="the targeted checks worth 0; the file never created",
+        code="""\
+import pickle
+class Payload:
+    def __reduce__(self):
+        return (open, ("$CREATE", "w"))  # unpickling this creates the file
+print("PICKLE SENT")
+return pickle.dumps(Payload()), Payload()
+""",
+        where="sgd_momentum",
+        mode="replace",
+        ran=r"PICKLE SENT",
+        group="liars",
+        unsandboxed=True,
+    ),
+    Attack(
         name="nan-returns",
         tries="returns NaN everywhere, which compares unequal to everything and slips "
         "through careless tolerance checks",
