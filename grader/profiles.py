@@ -150,9 +150,11 @@ class Detection:
 
 
 def _parse(path: Path) -> ast.Module | None:
+    """The module's syntax tree; None when it cannot be read or parsed (a
+    student's file may also nest deeper than the parser recurses)."""
     try:
         return ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 

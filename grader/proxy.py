@@ -6,16 +6,20 @@ afresh from bytes). Whatever goes wrong on the student's side, an exception
 in their code, a crash, an exit, a hang, an unreadable answer, arrives as a
 ``StudentError`` with a message for the student; the proxy starts a new
 worker for the next call, so one bad function costs only its own checks.
+Only a worker that dies or hangs while importing the package is not started
+again: the import would do the same each time, and each attempt costs up to
+``start_seconds`` (a grade has dozens of calls).
 """
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .sandbox.inprocess import InProcessWorker
-from .sandbox.launcher import Limits, WorkerError, WorkerProcess, isolation_level
+from .sandbox.launcher import OUTPUT_KEEP, Limits, WorkerError, WorkerProcess, isolation_level
 from .sandbox.protocol import Ref
 
 MODULES = ("layers", "layer_utils", "optim", "classifiers.fc_net", "solver")
@@ -82,11 +86,17 @@ class StudentProxy:
     prestarted: WorkerProcess | None = None
     _worker: WorkerProcess | InProcessWorker | None = None
     _imports: dict[str, Any] | None = None
+    #: Why importing the package killed or hung the worker, once it has.
+    _import_failed: StudentError | None = None
+    _closed: bool = False
 
     def _ensure_worker(self) -> WorkerProcess | InProcessWorker:
+        if self._import_failed is not None:
+            failed = self._import_failed  # a new exception: a raised one keeps its traceback
+            raise StudentError(failed.kind, failed.message, failed.detail)
         if self._worker is None or self._worker.dead is not None:
             if self._worker is not None:
-                self.outputs.append(self._worker.close())
+                self._close_worker(self._worker)
             if self.isolation == "none":  # measurement only: see sandbox/inprocess.py
                 self._worker = InProcessWorker(self.root)
             elif self.prestarted is not None and self.generation == 0:
@@ -99,10 +109,13 @@ class StudentProxy:
                     {"op": "import", "modules": list(MODULES)}, timeout=self.limits.start_seconds
                 )
             except WorkerError as failure:
-                self.events.append(f"importing the package: {failure.message}")
-                raise StudentError(
-                    failure.kind, f"importing your cs231n package failed: {failure.message}"
-                ) from None
+                self.events.append(
+                    f"importing the package: {failure.message}; the grader did not try again, "
+                    "so every check that needs your code failed for this reason"
+                )
+                message = f"importing your cs231n package failed: {failure.message}"
+                self._import_failed = StudentError(failure.kind, message)
+                raise StudentError(failure.kind, message) from None
             if self._imports is None and isinstance(imports, dict):
                 self._imports = imports.get("value")
         return self._worker
@@ -150,10 +163,45 @@ class StudentProxy:
                 if broken is not None:
                     raise StudentError("missing", f"{what}: {broken}", detail)
                 raise StudentError("missing", f"{what} is missing: {message}", detail)
+            note = self._limit_note(kind, message)
+            if note is not None:
+                self.events.append(f"{what}: {note}")
+                raise StudentError("raised", f"{what} raised {kind}: {message} ({note})", detail)
             raise StudentError("raised", f"{what} raised {kind}: {message}", detail)
         if "args" in answer:
             return answer.get("value"), answer["args"]
         return answer.get("value")
+
+    def _limit_note(self, kind: str, message: str) -> str | None:
+        """What limit of the sandbox an exception of the student's code met, if one."""
+        limits = self.limits
+        if kind == "MemoryError":
+            return f"it ran out of memory: the sandbox allows {limits.memory_bytes // 1024**2} MiB"
+        if f"[Errno {errno.EFBIG}]" in message:
+            return (
+                f"the sandbox allows {limits.file_bytes // 1024**2} MiB per file and of printed "
+                "output, and that was reached"
+            )
+        if f"[Errno {errno.ENOSPC}]" in message and self.isolation == "bwrap":
+            return (
+                f"the sandbox's writable folders /work and /tmp hold "
+                f"{limits.scratch_bytes // 1024**2} MiB each, and that was full"
+            )
+        if f"[Errno {errno.EPERM}]" in message and self.isolation == "bwrap":
+            return (
+                "the sandbox does not allow this operation (System V shared memory and memfd "
+                "files, among others, are refused)"
+            )
+        if f"[Errno {errno.EMFILE}]" in message:
+            return f"the sandbox allows {limits.open_files} open files, and that many were open"
+        if (kind == "BlockingIOError" and f"[Errno {errno.EAGAIN}]" in message) or (
+            "can't start new thread" in message
+        ):
+            return (
+                f"starting a process or thread failed: the sandbox allows {limits.processes} "
+                "processes and threads"
+            )
+        return None
 
     def call(self, target: str, *args: Any, return_args: bool = False, **kwargs: Any) -> Any:
         """Call ``cs231n.<target>(*args, **kwargs)`` in the worker."""
@@ -180,15 +228,48 @@ class StudentProxy:
             raise StudentError("protocol", f"{name}: the worker sent an unreadable answer")
         return Handle(self, number, self.generation, name)
 
+    def _close_worker(self, worker: WorkerProcess | InProcessWorker) -> None:
+        """Close one worker, keep its output and say what it left running."""
+        self.outputs.append(worker.close())
+        processes, threads = getattr(worker, "leftovers", (0, 0))
+        if processes:
+            self.events.append(
+                f"your code left {processes} process{'es' if processes > 1 else ''} running "
+                "after its last answer (started with os.fork, subprocess or multiprocessing); "
+                "the sandbox stopped them, and nothing they did reached the grade"
+            )
+        if threads:
+            self.events.append(
+                f"your code left {threads} thread{'s' if threads > 1 else ''} running after its "
+                "last answer; the sandbox stopped them, and nothing they did after an answer "
+                "reached the grade"
+            )
+
     def close(self) -> None:
         if self.prestarted is not None:
             self.prestarted.close()
             self.prestarted = None
         if self._worker is not None:
-            self.outputs.append(self._worker.close())
+            self._close_worker(self._worker)
             self._worker = None
+        if self._closed:
+            return
+        self._closed = True
+        _, total = self.printed()
+        limit = self.limits.file_bytes
+        if any(size >= limit for _, size in self.outputs):
+            self.events.append(
+                f"your code printed more than the sandbox's limit of {limit // 1024**2} MiB of "
+                "output: printing stopped there (each later print failed with OSError: File too "
+                f"large), and the report keeps the first {OUTPUT_KEEP // 1024} KiB"
+            )
+        elif total > OUTPUT_KEEP:
+            self.events.append(
+                f"your code printed {total:,} bytes; the report keeps the first "
+                f"{OUTPUT_KEEP // 1024} KiB"
+            )
 
     def printed(self) -> tuple[str, int]:
         """What the student's code printed across workers, and its total size."""
         text = "".join(t for t, _ in self.outputs)
-        return text[:65536], sum(n for _, n in self.outputs)
+        return text[:OUTPUT_KEEP], sum(n for _, n in self.outputs)

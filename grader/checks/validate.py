@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.sandbox.protocol import Opaque
+
 
 def array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """value as a finite floating-point array of the given shape."""
@@ -52,6 +54,11 @@ def pair(value: Any, what: str) -> tuple[Any, Any]:
 
 
 def _kind(value: Any) -> str:
+    if isinstance(value, Opaque):  # what the sandbox could not send as plain data
+        return (
+            f"a {value.type_name} ({value.description[:80]}), which cannot come back from the "
+            "sandbox: only numbers, strings, lists, tuples, dictionaries and numeric arrays do"
+        )
     if value is None:
         return "None (is a `return` missing?)"
     if isinstance(value, tuple):

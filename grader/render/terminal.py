@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from ..report import GradeReport
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "skipped": "SKIP"}
+
+#: Characters a terminal acts on instead of showing: C0 controls but the tab
+#: and the newline, DEL, C1 controls, and the bidirectional overrides and isolates.
+#: A student's exception message holding ESC [1A ESC [2K could otherwise
+#: erase its FAIL line on the TA's screen and print a PASS line in its place.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 def render(report: GradeReport) -> str:
@@ -60,4 +72,4 @@ def render(report: GradeReport) -> str:
         lines.append(f"Warning: {warning}")
     for event in report.events:
         lines.append(f"Contained: {event}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))

@@ -4,22 +4,31 @@ Two isolation levels, the strongest the machine allows:
 
 - ``bwrap``: bubblewrap gives the worker its own PID, network, IPC and mount
   namespaces; the only files it sees are the interpreter, numpy, the worker's
-  two source files and the submission, all read-only, and a private
-  writable working folder. It runs as an unprivileged user (uid 65534) with
-  no capabilities.
+  two source files and the submission, all read-only, and two small private
+  writable folders in memory (``/work`` and ``/tmp``, ``scratch_bytes``
+  each). It runs as an unprivileged user (uid 65534) with no capabilities,
+  and a seccomp filter refuses the two ways of holding memory outside every
+  process's address space: System V shared memory and memfd files.
 - ``process``: a separate interpreter in a private working folder with a
   scrubbed environment, but the network and the file system are not hidden.
   Used where bubblewrap is missing or refused, with a warning in the report.
 
 Both apply resource limits (CPU time, address space, processes, open files,
 file size) before the interpreter starts, and every request has a wall-clock
-deadline after which the whole sandbox is killed.
+deadline after which the whole sandbox is killed. The address-space limit
+holds for each process alone, so while it waits for an answer the trusted
+process also adds up the memory of every process in the sandbox (every
+``WATCH_SECONDS``) and kills the sandbox past ``memory_bytes``: 32 processes
+of 2 GiB each would otherwise be allowed. What the student's code prints
+goes to a log file the trusted process opened and the worker inherits as its
+descriptor 2, so the sandbox binds no writable folder of the host.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import functools
 import os
@@ -43,6 +52,9 @@ from . import protocol
 WORKER_DIR = Path(__file__).resolve().parent
 UNPRIVILEGED = 65534
 OUTPUT_KEEP = 64 * 1024
+#: How often the memory of the sandbox's processes is added up while an answer is awaited.
+WATCH_SECONDS = 0.05
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -56,14 +68,23 @@ class Limits:
     file_bytes: int = 8 * 1024**2
     call_seconds: float = 10.0
     start_seconds: float = 20.0
+    #: Size of each of the sandbox's writable folders, /work and /tmp (memory).
+    scratch_bytes: int = 64 * 1024**2
 
     @classmethod
     def from_env(cls, base: Limits | None = None) -> Limits:
         """``base`` (default: the defaults above; grader.config gives the
-        assignment's), with GRADER_CALL_SECONDS overriding the per-call deadline."""
+        assignment's), with GRADER_CALL_SECONDS overriding the per-call
+        deadline and GRADER_START_SECONDS the deadline of starting the worker
+        and importing the package."""
         limits = base if base is not None else cls()
-        seconds = os.environ.get("GRADER_CALL_SECONDS")
-        return dataclasses.replace(limits, call_seconds=float(seconds)) if seconds else limits
+        call = os.environ.get("GRADER_CALL_SECONDS")
+        if call:
+            limits = dataclasses.replace(limits, call_seconds=float(call))
+        start = os.environ.get("GRADER_START_SECONDS")
+        if start:
+            limits = dataclasses.replace(limits, start_seconds=float(start))
+        return limits
 
 
 F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux), named in fcntl from Python 3.10 on Linux
@@ -102,12 +123,22 @@ def isolation_level() -> str:
     """'bwrap' when a probe sandbox starts on this machine, else 'process'."""
     if os.environ.get("GRADER_ISOLATION") == "process" or not shutil.which("bwrap"):
         return "process"
+    seccomp = _seccomp_fd()
     with tempfile.TemporaryDirectory() as tmp:
-        command = _bwrap_command(Path(tmp), Path(tmp), ["-c", "pass"])
+        command = _bwrap_command(Path(tmp), ["-c", "pass"], Limits(), seccomp)
         try:
-            probe = subprocess.run(command, capture_output=True, timeout=20, check=False)
+            probe = subprocess.run(
+                command,
+                capture_output=True,
+                timeout=20,
+                check=False,
+                pass_fds=() if seccomp is None else (seccomp,),
+            )
         except (OSError, subprocess.TimeoutExpired):
             return "process"
+        finally:
+            if seccomp is not None:
+                os.close(seccomp)
     return "bwrap" if probe.returncode == 0 else "process"
 
 
@@ -120,8 +151,59 @@ def _ancestors_dirs(path: Path) -> list[str]:
     return options
 
 
-def _bwrap_command(submission: Path, workdir: Path, args: list[str]) -> list[str]:
+# A seccomp filter (classic BPF, as bubblewrap's --seccomp reads it) that fails
+# shmget and memfd_create with EPERM. Both hold memory that is in no process's
+# address space, so RLIMIT_AS does not count it: a student could fill the
+# host's memory with segments created, touched and detached one by one.
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+#: shmget, memfd_create and memfd_secret by architecture.
+_REFUSED_SYSCALLS = {"x86_64": (29, 319, 447), "aarch64": (194, 279, 447)}
+_X32_BIT = 0x40000000
+_BPF_LD_ABS, _BPF_JEQ, _BPF_JGE, _BPF_RET = 0x20, 0x15, 0x35, 0x06
+_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
+
+
+def seccomp_program(machine: str | None = None) -> bytes | None:
+    """The filter's instructions (struct sock_filter, native byte order) for
+    this machine's architecture, or None where it is not known (the sandbox
+    then runs without it). Calls of another ABI (32-bit compatibility calls,
+    x32) fail with ENOSYS: Python never makes them."""
+    machine = machine or os.uname().machine
+    if machine not in _AUDIT_ARCH:
+        return None
+    refused = _REFUSED_SYSCALLS[machine]
+    deny = 5 + len(refused) + 1  # index of the final "return EPERM"
+    code = [
+        (_BPF_LD_ABS, 0, 0, 4),  # 0: the call's architecture
+        (_BPF_JEQ, 1, 0, _AUDIT_ARCH[machine]),  # 1: native: go to 3
+        (_BPF_RET, 0, 0, _RET_ERRNO | errno.ENOSYS),  # 2: any other ABI
+        (_BPF_LD_ABS, 0, 0, 0),  # 3: the call's number
+        (_BPF_JGE, deny - 5, 0, _X32_BIT),  # 4: the x32 ABI (x86_64 only)
+    ]
+    for i, number in enumerate(refused):
+        here = 5 + i
+        code.append((_BPF_JEQ, deny - here - 1, 0, number))
+    code += [(_BPF_RET, 0, 0, _RET_ALLOW), (_BPF_RET, 0, 0, _RET_ERRNO | errno.EPERM)]
+    assert len(code) == deny + 1
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in code)
+
+
+def _seccomp_fd() -> int | None:
+    """A pipe's read end holding the filter, for bwrap --seccomp; None without one."""
+    program = seccomp_program()
+    if program is None:
+        return None
+    read, write = os.pipe()
+    os.write(write, program)  # far below a pipe's capacity
+    os.close(write)
+    return read
+
+
+def _bwrap_command(
+    submission: Path, args: list[str], limits: Limits, seccomp_fd: int | None = None
+) -> list[str]:
     python = _interpreter()
+    scratch = str(limits.scratch_bytes)
     prefix = Path(sys.base_prefix).resolve()
     numpy_dir = _numpy_dir()
     command = [
@@ -131,7 +213,8 @@ def _bwrap_command(submission: Path, workdir: Path, args: list[str]) -> list[str
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
         "--symlink", "usr/bin", "/bin",
-        "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "1777", "--size", scratch, "--tmpfs", "/tmp",
     ]  # fmt: skip
     if not str(prefix).startswith("/usr/"):
         command += [*_ancestors_dirs(prefix), "--ro-bind", str(prefix), str(prefix)]
@@ -144,8 +227,10 @@ def _bwrap_command(submission: Path, workdir: Path, args: list[str]) -> list[str
     for name in ("worker.py", "protocol.py"):
         command += ["--ro-bind", str(WORKER_DIR / name), f"/opt/grader/{name}"]
     command += ["--ro-bind", str(submission), "/submission"]
-    command += ["--bind", str(workdir), "/work", "--chdir", "/work"]
+    command += ["--perms", "1777", "--size", scratch, "--tmpfs", "/work", "--chdir", "/work"]
     command += ["--clearenv", *_env_options()]
+    if seccomp_fd is not None:
+        command += ["--seccomp", str(seccomp_fd)]
     if os.geteuid() == 0:
         # Root outside: drop to a real unprivileged user inside, so that the
         # process and file limits apply and no capability is left.
@@ -195,37 +280,100 @@ def _set_limits(limits: Limits) -> None:
         resource.setrlimit(kind, (value, value))
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it, parents before children (from
+    /proc/PID/task/TID/children). Under bwrap that is the whole sandbox: an
+    orphan is adopted by the sandbox's own init, which is below ``pid``."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop(0)
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo += [int(child) for child in f.read().split()]
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Is the process there and not a zombie?"""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in (b"Z", b"X")
+
+
+def memory_of(pid: int) -> int:
+    """The memory one process holds, in bytes: its proportional set size
+    (shared pages split between their sharers), else its resident set; 0
+    when it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 class WorkerProcess:
     """One running worker over one submission."""
 
     def __init__(self, submission: Path, limits: Limits, isolation: str) -> None:
         self.limits = limits
         self.isolation = isolation
+        # Holds output.log, which the worker inherits open as its descriptor 2;
+        # under bwrap the folder itself is not in the sandbox.
         self.workdir = Path(tempfile.mkdtemp(prefix="grader-work-"))
-        self.workdir.chmod(0o777)  # the unprivileged worker writes here
+        seccomp = None
         if isolation == "bwrap":
+            seccomp = _seccomp_fd()
             command = _bwrap_command(
-                submission, self.workdir, ["/opt/grader/worker.py", "/opt/numpy", "/submission"]
+                submission, ["/opt/grader/worker.py", "/opt/numpy", "/submission"], limits, seccomp
             )
             env = None
         else:
+            self.workdir.chmod(0o777)  # the unprivileged worker writes here
             command = [
                 str(_interpreter()), "-I", "-S", str(WORKER_DIR / "worker.py"),
                 str(_numpy_dir().parent), str(submission),
             ]  # fmt: skip
             env = _clean_env()
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self.workdir,
-            env=env,
-            start_new_session=True,
-            preexec_fn=functools.partial(_set_limits, limits),
-        )
+        log = os.open(self.workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                cwd=self.workdir,
+                env=env,
+                start_new_session=True,
+                preexec_fn=functools.partial(_set_limits, limits),
+                pass_fds=() if seccomp is None else (seccomp,),
+            )
+        finally:
+            os.close(log)
+            if seccomp is not None:
+                os.close(seccomp)
         self.started = time.monotonic()
         self.dead: WorkerError | None = None
+        #: Processes and threads of the student's code still running at close
+        #: (the worker's own process and main thread not counted).
+        self.leftovers = (0, 0)
         _widen_pipes(self.process)
 
     def request(self, body: dict[str, Any], timeout: float | None = None) -> Any:
@@ -261,16 +409,33 @@ class WorkerProcess:
         """Read from the worker until buffer holds size bytes."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
+        watch = time.monotonic() + WATCH_SECONDS
         while len(buffer) < size:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 self._fail("timeout", "it did not answer within the time limit")
-            ready, _, _ = select.select([fd], [], [], remaining)
+            if now >= watch:
+                self._watch_memory()
+                watch = now + WATCH_SECONDS
+            ready, _, _ = select.select([fd], [], [], max(0.0, min(remaining, watch - now)))
             if ready:
                 chunk = os.read(fd, min(size - len(buffer), 1 << 20))
                 if not chunk:
                     self._fail("crashed", self._exit_story())
                 buffer += chunk
+
+    def _watch_memory(self) -> None:
+        """Kill the sandbox if its processes together hold more than the limit."""
+        used = sum(memory_of(pid) for pid in descendants(self.process.pid))
+        if used > self.limits.memory_bytes:
+            mib = self.limits.memory_bytes // 1024**2
+            self._fail(
+                "crashed",
+                f"its processes together used more than {mib} MiB of memory, the sandbox's "
+                "limit for all of them (each process alone has the same limit), so the "
+                "sandbox was stopped",
+            )
 
     def _exit_story(self) -> str:
         try:
@@ -304,6 +469,22 @@ class WorkerProcess:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def _count_leftovers(self) -> tuple[int, int]:
+        """Processes (beside the worker) and threads (beside its main thread)
+        running in the sandbox now. Under bwrap the tree is bwrap, the
+        sandbox's init, then the worker as init's first child and any
+        orphan adopted by init after it; in process isolation the worker is
+        the top, and an orphan that left its tree is not seen."""
+        pids = [pid for pid in descendants(self.process.pid) if _running(pid)]
+        base = 3 if self.isolation == "bwrap" else 1
+        if len(pids) < base:
+            return 0, 0
+        try:
+            threads = len(os.listdir(f"/proc/{pids[base - 1]}/task")) - 1
+        except OSError:
+            threads = 0
+        return len(pids) - base, max(threads, 0)
+
     def output(self) -> tuple[str, int]:
         """What the student's code printed (first 64 KiB) and its full size."""
         log = self.workdir / "output.log"
@@ -320,6 +501,8 @@ class WorkerProcess:
         The worker is killed at once rather than asked to exit: it flushes
         what the student printed before each answer, so nothing is lost, and
         an interpreter's orderly exit costs 15-30 ms per grade."""
+        if self.process.poll() is None:
+            self.leftovers = self._count_leftovers()
         self.kill()
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:

@@ -91,7 +91,9 @@ class Opaque:
 
 
 def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
-    if depth > MAX_DEPTH:
+    # The marker sits at MAX_DEPTH, the deepest level _decode accepts: a value
+    # nested deeper arrives as an Opaque instead of failing the whole frame.
+    if depth >= MAX_DEPTH:
         return {"__opaque__": "nested", "repr": "nested deeper than the grader reads"}
     # Exact type checks: a subclass of int or str may override anything.
     kind = type(value)

@@ -3,9 +3,9 @@
 It runs inside the sandbox as ``python -I -S worker.py NUMPY_DIR SUBMISSION_DIR``
 and answers requests from the trusted process, one frame at a time, on the
 stdin and stdout it was started with. Before anything else it moves those two
-channels to private descriptors and points descriptors 0, 1 and 2 at
-/dev/null and ``output.log`` in its working directory, so whatever the
-student's code prints never mixes with the answers.
+channels to private descriptors and points descriptors 0 at /dev/null and 1
+at the log it inherited as descriptor 2 (the trusted process opened it), so
+whatever the student's code prints never mixes with the answers.
 
 Requests (``op`` and its fields) and what the worker sends back:
 
@@ -42,12 +42,9 @@ def _redirect_stdio():
     proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
     proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
     devnull = os.open(os.devnull, os.O_RDONLY)
-    log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(devnull, 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
+    os.dup2(2, 1)  # descriptor 2 is the log the trusted process opened
     os.close(devnull)
-    os.close(log)
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     # Past the output-size limit a write fails with an error instead of
