@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,16 @@ ENV = {**os.environ, "GRADER_CALL_SECONDS": "1"}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def short_calls() -> None:
-    # The looping submission costs one call deadline per hung call.
+def short_calls() -> Iterator[None]:
+    # The looping submission costs one call deadline per hung call; the
+    # module's setting is undone after it, so later tests see the defaults.
+    before = os.environ.get("GRADER_CALL_SECONDS")
     os.environ["GRADER_CALL_SECONDS"] = "1"
+    yield
+    if before is None:
+        del os.environ["GRADER_CALL_SECONDS"]
+    else:
+        os.environ["GRADER_CALL_SECONDS"] = before
 
 
 @pytest.fixture(scope="module")
