@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from . import edition
+from ._files import reproducible_zip
 
 #: Bumped when the digest or the file format changes.
 FORMAT = 1
@@ -212,13 +213,8 @@ def save(answers: Answers, path: Path) -> None:
 
 def _deterministic(npz: bytes) -> bytes:
     """The same archive with fixed timestamps, so that a release is reproducible."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(npz)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in sorted(src.infolist(), key=lambda i: i.filename):
-            fixed = zipfile.ZipInfo(info.filename, (2026, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info))
-    return out.getvalue()
+    with zipfile.ZipFile(io.BytesIO(npz)) as src:
+        return reproducible_zip({i.filename: (src.read(i), 0o644) for i in src.infolist()})
 
 
 _LOADED: dict[tuple[str, int, int], Answers] = {}

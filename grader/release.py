@@ -24,21 +24,19 @@ and the bundle's answers grade the reference with every public check passed.
 from __future__ import annotations
 
 import ast
-import hashlib
-import io
 import json
 import os
 import shutil
-import stat
 import textwrap
 import tomllib
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import edition, flavours, oracle
+from ._files import reproducible_zip, write_atomic
 from ._package import REPO_ROOT, reference_root, template_root
+from .batch.store import engine_version
 from .config import AssignmentConfig, current
 from .errors import UsageError
 from .registry import ordered_checks
@@ -57,7 +55,6 @@ EMPTY_RUBRIC = """\
 
 [questions]
 """
-ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
 class LeakError(Exception):
@@ -108,7 +105,7 @@ def build(out: Path, config: AssignmentConfig | None = None) -> Bundle:
         public=public,
         hidden=len(hidden),
         hidden_points=float(sum(spec.points for spec in hidden)),
-        built_from=_version(),
+        built_from=engine_version(config.digest),
     )
     (recorded / edition.MANIFEST).write_text(manifest.to_json() + "\n", encoding="utf-8")
     oracle.save(record(public, config), recorded / edition.ANSWERS)
@@ -277,30 +274,18 @@ def _release_config(config: AssignmentConfig, public: tuple[str, ...]) -> str:
     )
 
 
-def _version() -> str:
-    h = hashlib.sha256()
-    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
-
-
 def _zip(folder: Path, zip_path: Path) -> tuple[str, ...]:
-    """Zip the folder reproducibly (sorted, fixed times); the paths inside."""
-    names = []
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_dir() or "__pycache__" in path.parts:
-                continue
-            name = path.relative_to(folder).as_posix()
-            info = zipfile.ZipInfo(f"{NAME}/{name}", ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            mode = 0o755 if os.access(path, os.X_OK) else 0o644
-            info.external_attr = (stat.S_IFREG | mode) << 16
-            archive.writestr(info, path.read_bytes())
-            names.append(name)
-    zip_path.write_bytes(buffer.getvalue())
-    return tuple(names)
+    """Zip the folder reproducibly, under NAME/; the paths inside the folder."""
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    members = {
+        f"{NAME}/{p.relative_to(folder).as_posix()}": (
+            p.read_bytes(),
+            0o755 if os.access(p, os.X_OK) else 0o644,
+        )
+        for p in files
+    }
+    write_atomic(zip_path, reproducible_zip(members))
+    return tuple(p.relative_to(folder).as_posix() for p in files)
 
 
 # -- the leak scan --------------------------------------------------------------
@@ -394,9 +379,8 @@ def leaks(folder: Path, config: AssignmentConfig | None = None) -> list[str]:
     solution = solution_statements()
     secret = {spec.id for spec, _ in config.specs() if not spec.public}
     secret |= {spec.id for spec in ordered_checks() if not spec.public}
-    hidden = [
-        spec for spec in ordered_checks() if spec.id in secret and not _public_in(folder, spec.id)
-    ]
+    shipped = _shipped(folder)
+    hidden = [spec for spec in ordered_checks() if spec.id in secret and spec.id not in shipped]
     rubric = rubric_lines()
     found: list[str] = []
     for path in sorted(folder.rglob("*")):
@@ -427,11 +411,12 @@ def leaks(folder: Path, config: AssignmentConfig | None = None) -> list[str]:
     return sorted(set(found))
 
 
-def _public_in(folder: Path, check_id: str) -> bool:
+def _shipped(folder: Path) -> frozenset[str]:
+    """The checks the bundle's manifest lists as public (none without one)."""
     manifest = folder / "grader" / edition.RECORDED.name / edition.MANIFEST
     if not manifest.is_file():
-        return False
-    return check_id in edition.Release.from_json(manifest.read_text(encoding="utf-8")).public
+        return frozenset()
+    return frozenset(edition.Release.from_json(manifest.read_text(encoding="utf-8")).public)
 
 
 # -- the bundle's own files -----------------------------------------------------

@@ -35,10 +35,10 @@ import sys
 import tempfile
 import time
 import tomllib
-import zipfile
 from pathlib import Path
 from typing import Any
 
+from .._files import reproducible_zip, write_atomic
 from .._package import REPO_ROOT
 from .exports import gradescope_results, safe_text
 
@@ -46,8 +46,6 @@ DEFAULT_ROOT = Path("/autograder")
 #: Gradescope stops run_autograder at the assignment's own time limit; grading
 #: stops first, so that a result is still written. Keep it below that limit.
 DEFAULT_TIMEOUT = 480.0
-#: A zip's timestamps, fixed so that the same project gives the same bytes.
-EPOCH = (2026, 1, 1, 0, 0, 0)
 #: A submission that is one of these files alone is graded as that file.
 SINGLE_FILES = (".zip", ".ipynb", ".py")
 
@@ -142,16 +140,7 @@ def build_autograder_zip(
             if path.is_file() and (suffixes is None or path.suffix in suffixes):
                 # read_bytes follows the reference's links to the template's files.
                 members[relative.as_posix()] = (path.read_bytes(), 0o644)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(members):
-            content, mode = members[name]
-            info = zipfile.ZipInfo(name, EPOCH)
-            info.external_attr = (0o100000 | mode) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, content)
-    os.replace(tmp, out_path)
+    write_atomic(out_path, reproducible_zip(members))
     return sorted(members)
 
 
