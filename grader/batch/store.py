@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._db import transaction
 from .._package import REPO_ROOT
 
 SCHEMA = """
@@ -131,17 +132,6 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
         yield db
     finally:
         db.close()
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[None]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def done(db: sqlite3.Connection, keys: set[str]) -> set[str]:
