@@ -145,10 +145,10 @@ def _check_id(item: pytest.Item) -> str | None:
 
 
 def _other_flavour(item: pytest.Item, profile: Profile) -> bool:
-    marker = item.get_closest_marker("grader_check")
-    if marker is None:
+    check_id = _check_id(item)
+    if check_id is None:
         return False
-    part = str(marker.kwargs["id"]).split(".", 1)[0]
+    part = check_id.split(".", 1)[0]
     return profiles.FLAVOUR_PARTS.get(part, profile.flavour) != profile.flavour
 
 

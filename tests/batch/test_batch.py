@@ -28,13 +28,9 @@ ENV = {**os.environ, "GRADER_CALL_SECONDS": "1"}
 def short_calls() -> Iterator[None]:
     # The looping submission costs one call deadline per hung call; the
     # module's setting is undone after it, so later tests see the defaults.
-    before = os.environ.get("GRADER_CALL_SECONDS")
-    os.environ["GRADER_CALL_SECONDS"] = "1"
-    yield
-    if before is None:
-        del os.environ["GRADER_CALL_SECONDS"]
-    else:
-        os.environ["GRADER_CALL_SECONDS"] = before
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADER_CALL_SECONDS", "1")
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -22,13 +21,9 @@ MODULES = ("layers", "optimizer", "multi_layer_net")
 @pytest.fixture(autouse=True, scope="package")
 def class_flavour_config() -> Iterator[None]:
     """Grade by the class flavour's config, as a course of that flavour does."""
-    before = os.environ.get("GRADER_CONFIG")
-    os.environ["GRADER_CONFIG"] = str(class_config())
-    yield
-    if before is None:
-        del os.environ["GRADER_CONFIG"]
-    else:
-        os.environ["GRADER_CONFIG"] = before
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADER_CONFIG", str(class_config()))
+        yield
 
 
 def class_config() -> Path:
