@@ -11,18 +11,12 @@ remote worker needs no shared file system.
 from __future__ import annotations
 
 import functools
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import AssignmentConfig
-
-# Each grade is one process on one core: BLAS threads would only compete
-# with the other jobs (the sandboxed worker sets the same for itself).
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")
 
 
 @functools.cache
