@@ -382,35 +382,44 @@ class WorkerProcess:
             raise self.dead
         assert self.process.stdin is not None
         try:
-            self.process.stdin.write(protocol.encode(body))
+            for part in protocol.encode_parts(body):
+                self.process.stdin.write(part)
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             self._fail("crashed", self._exit_story())
         return self._read(time.monotonic() + (timeout or self.limits.call_seconds))
 
     def _read(self, deadline: float) -> Any:
-        buffer = bytearray()
-        self._fill(buffer, 4, deadline)
-        (header_len,) = struct.unpack(">I", buffer)
+        """One answer. Each array's bytes go straight into the memory of the
+        array they become: no copy of a large answer in between."""
+        prefix = bytearray(4)
+        self._fill(memoryview(prefix), deadline)
+        (header_len,) = struct.unpack(">I", prefix)
         if header_len > protocol.MAX_HEADER:
             self._fail("protocol", "it sent a malformed answer (header too large)")
-        self._fill(buffer, 4 + header_len, deadline)
+        header = bytearray(header_len)
+        self._fill(memoryview(header), deadline)
         try:
-            _, sizes = protocol.parse_header(bytes(buffer[4:]))
+            body, sizes = protocol.parse_header(bytes(header))
         except protocol.ProtocolError as exc:
             self._fail("protocol", f"it sent a malformed answer ({exc})")
-        self._fill(buffer, 4 + header_len + sum(sizes), deadline)
+        buffers = []
+        for size in sizes:  # their sum is at most protocol.MAX_MESSAGE
+            buffer = np.empty(size, dtype=np.uint8)
+            self._fill(buffer.data, deadline)
+            buffers.append(buffer)
         try:
-            return protocol.decode(bytes(buffer))
+            return protocol.decode_body(body, buffers, owned=True)
         except protocol.ProtocolError as exc:
             self._fail("protocol", f"it sent a malformed answer ({exc})")
 
-    def _fill(self, buffer: bytearray, size: int, deadline: float) -> None:
-        """Read from the worker until buffer holds size bytes."""
+    def _fill(self, view: memoryview, deadline: float) -> None:
+        """Read from the worker until ``view`` is full."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
         watch = time.monotonic() + WATCH_SECONDS
-        while len(buffer) < size:
+        got, size = 0, view.nbytes
+        while got < size:
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
@@ -420,10 +429,10 @@ class WorkerProcess:
                 watch = now + WATCH_SECONDS
             ready, _, _ = select.select([fd], [], [], max(0.0, min(remaining, watch - now)))
             if ready:
-                chunk = os.read(fd, min(size - len(buffer), 1 << 20))
-                if not chunk:
+                count = os.readv(fd, [view[got:]])
+                if not count:
                     self._fail("crashed", self._exit_story())
-                buffer += chunk
+                got += count
 
     def _watch_memory(self) -> None:
         """Kill the sandbox if its processes together hold more than the limit."""

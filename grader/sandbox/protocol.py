@@ -90,7 +90,7 @@ class Opaque:
         return hash((self.type_name, self.description))
 
 
-def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
+def _encode(value: Any, blobs: list[memoryview], depth: int) -> Any:
     # The marker sits at MAX_DEPTH, the deepest level _decode accepts: a value
     # nested deeper arrives as an Opaque instead of failing the whole frame.
     if depth >= MAX_DEPTH:
@@ -113,7 +113,7 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
         array = np.ascontiguousarray(np.asarray(value).view(np.ndarray))
         if array.dtype.name not in DTYPES:
             return {"__opaque__": f"ndarray of {array.dtype.name}", "repr": str(array.shape)}
-        blobs.append(array.tobytes())
+        blobs.append(array.reshape(-1).view(np.uint8).data)  # no copy
         return {"__nd__": len(blobs) - 1, "dtype": array.dtype.name, "shape": list(array.shape)}
     if kind is tuple:
         return {"__tuple__": [_encode(v, blobs, depth + 1) for v in value]}
@@ -132,15 +132,31 @@ def _safe_repr(value: object) -> str:
     return str(text)[:200]
 
 
-def encode(body: Any) -> bytes:
-    """One frame holding ``body``."""
-    blobs: list[bytes] = []
+def encode_parts(body: Any) -> list[bytes | memoryview]:
+    """One frame holding ``body``, in pieces to write one after the other:
+    the length and header, then each array's bytes as a view of the array
+    itself (a 2 MB array is not copied before it is written)."""
+    blobs: list[memoryview] = []
     encoded = _encode(body, blobs, 0)
-    header = json.dumps({"body": encoded, "blobs": [len(b) for b in blobs]}).encode()
-    return b"".join([struct.pack(">I", len(header)), header, *blobs])
+    header = json.dumps({"body": encoded, "blobs": [b.nbytes for b in blobs]}).encode()
+    return [struct.pack(">I", len(header)) + header, *blobs]
 
 
-def _decode(value: Any, blobs: list[bytes], depth: int) -> Any:
+def encode(body: Any) -> bytes:
+    """One frame holding ``body``, as one bytes object."""
+    return b"".join(encode_parts(body))
+
+
+def write_frame(stream: BinaryIO, body: Any) -> None:
+    """Write one frame to a blocking stream, piece by piece."""
+    for part in encode_parts(body):
+        view = memoryview(part)
+        while view.nbytes:
+            written = stream.write(view)
+            view = view[written or 0 :]
+
+
+def _decode(value: Any, blobs: _Blobs, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise ProtocolError("nested too deeply")
     if value is None or type(value) in (bool, int, float, str):
@@ -166,7 +182,30 @@ def _decode(value: Any, blobs: list[bytes], depth: int) -> Any:
     raise ProtocolError("unknown marker")
 
 
-def _decode_array(value: dict[str, Any], blobs: list[bytes]) -> np.ndarray:
+class _Blobs:
+    """The arrays' bytes of one frame. ``owned`` buffers were read into fresh
+    memory for this frame alone (``read_frame``, the launcher), so the first
+    array made from each is a view of it, with no copy. Any other buffer (a
+    slice of a frame's bytes), and any second array made from the same
+    buffer, is copied: no two decoded arrays ever share memory."""
+
+    def __init__(self, buffers: list[Any], owned: bool) -> None:
+        self.buffers = buffers
+        self.owned = owned
+        self.used: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self.buffers)
+
+    def array(self, index: int, dtype: str, shape: list[int]) -> np.ndarray:
+        array = np.frombuffer(self.buffers[index], dtype=dtype).reshape(shape)
+        if not self.owned or index in self.used:
+            return array.copy()
+        self.used.add(index)
+        return array
+
+
+def _decode_array(value: dict[str, Any], blobs: _Blobs) -> np.ndarray:
     index, dtype, shape = value.get("__nd__"), value.get("dtype"), value.get("shape")
     if type(index) is not int or not 0 <= index < len(blobs):
         raise ProtocolError("array refers to a missing blob")
@@ -177,9 +216,9 @@ def _decode_array(value: dict[str, Any], blobs: list[bytes]) -> np.ndarray:
     if len(shape) > MAX_DEPTH:
         raise ProtocolError("array has too many dimensions")
     itemsize = np.dtype(dtype).itemsize
-    if math.prod(shape) * itemsize != len(blobs[index]):
+    if math.prod(shape) * itemsize != memoryview(blobs.buffers[index]).nbytes:
         raise ProtocolError("array bytes do not match its dtype and shape")
-    return np.frombuffer(blobs[index], dtype=dtype).reshape(shape).copy()
+    return blobs.array(index, dtype, shape)
 
 
 def parse_header(header: bytes) -> tuple[Any, list[int]]:
@@ -197,17 +236,23 @@ def parse_header(header: bytes) -> tuple[Any, list[int]]:
     return parsed["body"], sizes
 
 
-def _decode_body(body: Any, sizes: list[int], payload: bytes) -> Any:
-    if sum(sizes) != len(payload):
+def decode_body(body: Any, buffers: list[Any], *, owned: bool = False) -> Any:
+    """The value of a parsed header's body, given each blob's bytes (see
+    ``_Blobs`` for ``owned``)."""
+    try:
+        return _decode(body, _Blobs(buffers, owned), 0)
+    except RecursionError:
+        raise ProtocolError("nested too deeply") from None
+
+
+def _decode_body(body: Any, sizes: list[int], payload: memoryview) -> Any:
+    if sum(sizes) != payload.nbytes:
         raise ProtocolError("blob sizes do not add up to the payload")
     blobs, offset = [], 0
     for n in sizes:
         blobs.append(payload[offset : offset + n])
         offset += n
-    try:
-        return _decode(body, blobs, 0)
-    except RecursionError:
-        raise ProtocolError("nested too deeply") from None
+    return decode_body(body, blobs)
 
 
 def decode(frame: bytes) -> Any:
@@ -218,7 +263,7 @@ def decode(frame: bytes) -> Any:
     if header_len > MAX_HEADER or 4 + header_len > len(frame):
         raise ProtocolError("header length out of range")
     body, sizes = parse_header(frame[4 : 4 + header_len])
-    return _decode_body(body, sizes, frame[4 + header_len :])
+    return _decode_body(body, sizes, memoryview(frame)[4 + header_len :])
 
 
 def read_exactly(stream: BinaryIO, n: int) -> bytes:
@@ -234,9 +279,20 @@ def read_exactly(stream: BinaryIO, n: int) -> bytes:
 
 
 def read_frame(stream: BinaryIO) -> Any:
-    """Read and decode one frame from a blocking binary stream."""
+    """Read and decode one frame from a blocking binary stream. Each array's
+    bytes are read straight into the memory of the array it becomes."""
     (header_len,) = struct.unpack(">I", read_exactly(stream, 4))
     if header_len > MAX_HEADER:
         raise ProtocolError("header too large")
     body, sizes = parse_header(read_exactly(stream, header_len))
-    return _decode_body(body, sizes, read_exactly(stream, sum(sizes)))
+    buffers = []
+    for n in sizes:
+        buffer = np.empty(n, dtype=np.uint8)
+        view, got = buffer.data, 0
+        while got < n:
+            chunk = stream.readinto(view[got:])  # type: ignore[attr-defined]
+            if not chunk:
+                raise EOFError("the other side closed the channel")
+            got += chunk
+        buffers.append(buffer)
+    return decode_body(body, buffers, owned=True)

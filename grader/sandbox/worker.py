@@ -163,13 +163,16 @@ def main():
         except BaseException as exc:  # student code may raise anything, SystemExit too
             response = _error(exc)
         try:
-            frame = protocol.encode(response)
+            parts = protocol.encode_parts(response)
         except BaseException as exc:
-            frame = protocol.encode(_error(exc))
+            parts = protocol.encode_parts(_error(exc))
         for stream in (sys.stdout, sys.stderr):  # what was printed reaches the log now
             with contextlib.suppress(BaseException):
                 stream.flush()
-        proto_out.write(frame)
+        for part in parts:  # an array's bytes are written from the array itself
+            view = memoryview(part)
+            while view.nbytes:
+                view = view[proto_out.write(view) or 0 :]
 
 
 if __name__ == "__main__":

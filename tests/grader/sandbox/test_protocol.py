@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 
 import numpy as np
 import pytest
 
-from grader.sandbox.protocol import DTYPES, Opaque, ProtocolError, decode, encode
+from grader.sandbox.protocol import (
+    DTYPES,
+    Opaque,
+    ProtocolError,
+    decode,
+    encode,
+    encode_parts,
+    read_frame,
+    write_frame,
+)
 
 
 def test_protocol_round_trips_plain_data() -> None:
@@ -91,3 +101,38 @@ def test_protocol_refs_round_trip_and_reach_the_worker_object(tmp_path) -> None:
         proxy.close()
     assert isinstance(history, list) and len(history) == 3
     assert all(0.0 <= a <= 1.0 for a in history)
+
+
+def _header_frame(body: object, blobs: list[bytes]) -> bytes:
+    header = json.dumps({"body": body, "blobs": [len(b) for b in blobs]}).encode()
+    return struct.pack(">I", len(header)) + header + b"".join(blobs)
+
+
+def test_protocol_read_frame_reads_arrays_in_place_and_round_trips() -> None:
+    body = {"x": np.arange(12.0).reshape(3, 4), "m": np.array([True, False]), "e": np.zeros(0)}
+    stream = io.BytesIO()
+    write_frame(stream, body)
+    assert stream.getvalue() == encode(body)  # the pieces make the same frame
+    stream.seek(0)
+    back = read_frame(stream)
+    assert np.array_equal(back["x"], body["x"]) and back["x"].flags.writeable
+    assert back["m"].dtype == np.bool_ and back["e"].shape == (0,)
+    back["x"][0, 0] = 99.0  # the arrays are the reader's own
+    assert body["x"][0, 0] == 0.0
+
+
+@pytest.mark.parametrize("reader", ["read_frame", "decode"])
+def test_protocol_two_arrays_on_one_blob_never_share_memory(reader: str) -> None:
+    # A forged frame pointing two arrays at the same bytes: each still gets
+    # memory of its own, so a check that changes one never changes the other.
+    one = {"__nd__": 0, "dtype": "float64", "shape": [2]}
+    frame = _header_frame({"__tuple__": [one, one]}, [np.ones(2).tobytes()])
+    a, b = read_frame(io.BytesIO(frame)) if reader == "read_frame" else decode(frame)
+    a[0] = 5.0
+    assert b[0] == 1.0 and not np.shares_memory(a, b)
+
+
+def test_protocol_encode_does_not_copy_the_array() -> None:
+    array = np.arange(4.0)
+    parts = encode_parts({"a": array})
+    assert len(parts) == 2 and np.shares_memory(np.frombuffer(parts[1], np.uint8), array)
