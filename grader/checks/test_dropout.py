@@ -12,6 +12,7 @@ probability below 2e-9 per keep probability, 6e-9 per check.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -59,14 +60,16 @@ class ForwardRun:
     def n(self) -> int:
         return self.x.size
 
-    @property
+    # Cached: several checks and detectors read each, and one costs 2 ms.
+    @functools.cached_property
     def zero_fraction(self) -> float:
         return float(np.mean(self.out == 0))
 
-    @property
+    @functools.cached_property
     def kept_scales(self) -> np.ndarray:
         kept = self.out != 0
         scales: np.ndarray = self.out[kept] / self.x[kept]
+        scales.flags.writeable = False  # shared by every reader
         return scales
 
     def fraction_band(self, expected: float) -> bool:
