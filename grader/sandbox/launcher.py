@@ -14,7 +14,9 @@ Two isolation levels, the strongest the machine allows:
   Used where bubblewrap is missing or refused, with a warning in the report.
 
 Both apply resource limits (CPU time, address space, processes, open files,
-file size) before the interpreter starts, and every request has a wall-clock
+file size): the worker sets them on itself first thing, before it reads a
+request and so before any of the student's code runs (it exits if one cannot
+be set), and every request has a wall-clock
 deadline after which the whole sandbox is killed. The address-space limit
 holds for each process alone, so while it waits for an answer the trusted
 process also adds up the memory of every process in the sandbox (every
@@ -31,8 +33,8 @@ import dataclasses
 import errno
 import fcntl
 import functools
+import json
 import os
-import resource
 import select
 import shutil
 import signal
@@ -262,22 +264,21 @@ def _env_options() -> list[str]:
     return options
 
 
-def _set_limits(limits: Limits) -> None:
-    """Runs in the child between fork and exec."""
-    for kind, value in (
-        (resource.RLIMIT_CPU, limits.cpu_seconds),
-        (resource.RLIMIT_AS, limits.memory_bytes),
-        (resource.RLIMIT_NPROC, limits.processes),
-        (resource.RLIMIT_NOFILE, limits.open_files),
-        (resource.RLIMIT_FSIZE, limits.file_bytes),
-        (resource.RLIMIT_CORE, 0),
-    ):
-        # Never above a hard limit already set from outside (raising one is
-        # not allowed): the stricter of the two holds.
-        _, hard = resource.getrlimit(kind)
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
-        resource.setrlimit(kind, (value, value))
+def _limits_argument(limits: Limits) -> str:
+    """The resource limits as the worker's last argument: it sets them on
+    itself before it reads its first request, so before any code of the
+    student's runs. (Setting them between fork and exec instead would force a
+    full fork of this large process: 5 ms more per worker.)"""
+    return json.dumps(
+        {
+            "cpu": limits.cpu_seconds,
+            "as": limits.memory_bytes,
+            "nproc": limits.processes,
+            "nofile": limits.open_files,
+            "fsize": limits.file_bytes,
+            "core": 0,
+        }
+    )
 
 
 def descendants(pid: int) -> list[int]:
@@ -342,14 +343,17 @@ class WorkerProcess:
         if isolation == "bwrap":
             seccomp = _seccomp_fd()
             command = _bwrap_command(
-                submission, ["/opt/grader/worker.py", "/opt/numpy", "/submission"], limits, seccomp
+                submission,
+                ["/opt/grader/worker.py", "/opt/numpy", "/submission", _limits_argument(limits)],
+                limits,
+                seccomp,
             )
             env = None
         else:
             self.workdir.chmod(0o777)  # the unprivileged worker writes here
             command = [
                 str(_interpreter()), "-I", "-S", str(WORKER_DIR / "worker.py"),
-                str(_numpy_dir().parent), str(submission),
+                str(_numpy_dir().parent), str(submission), _limits_argument(limits),
             ]  # fmt: skip
             env = _clean_env()
         log = os.open(self.workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -362,7 +366,6 @@ class WorkerProcess:
                 cwd=self.workdir,
                 env=env,
                 start_new_session=True,
-                preexec_fn=functools.partial(_set_limits, limits),
                 pass_fds=() if seccomp is None else (seccomp,),
             )
         finally:

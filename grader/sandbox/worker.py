@@ -1,7 +1,8 @@
 """The worker: the only program that imports student code.
 
-It runs inside the sandbox as ``python -I -S worker.py NUMPY_DIR SUBMISSION_DIR``
-and answers requests from the trusted process, one frame at a time, on the
+It runs inside the sandbox as ``python -I -S worker.py NUMPY_DIR SUBMISSION_DIR
+LIMITS`` (LIMITS: the resource limits as JSON, which it sets on itself before
+anything else) and answers requests from the trusted process, one frame at a time, on the
 stdin and stdout it was started with. Before anything else it moves those two
 channels to private descriptors and points descriptors 0 at /dev/null and 1
 at the log it inherited as descriptor 2 (the trusted process opened it), so
@@ -138,8 +139,42 @@ class Worker:
         return response
 
 
+#: The limits the worker takes from its last argument, by name.
+LIMIT_NAMES = {
+    "cpu": "RLIMIT_CPU",
+    "as": "RLIMIT_AS",
+    "nproc": "RLIMIT_NPROC",
+    "nofile": "RLIMIT_NOFILE",
+    "fsize": "RLIMIT_FSIZE",
+    "core": "RLIMIT_CORE",
+}
+
+
+def set_limits(text):
+    """Set each resource limit (soft and hard) on this process, never above a
+    hard limit already set from outside: the stricter of the two holds. Any
+    failure ends the worker before a request is read (exit status 3)."""
+    import json
+    import resource
+
+    try:
+        wanted = json.loads(text)
+        if set(wanted) != set(LIMIT_NAMES):
+            raise ValueError(f"expected the limits {sorted(LIMIT_NAMES)}, got {sorted(wanted)}")
+        for name, value in wanted.items():
+            kind = getattr(resource, LIMIT_NAMES[name])
+            _, hard = resource.getrlimit(kind)
+            if hard != resource.RLIM_INFINITY:
+                value = min(int(value), hard)
+            resource.setrlimit(kind, (int(value), int(value)))
+    except Exception as exc:
+        sys.stderr.write(f"worker: the resource limits could not be set: {exc}\n")
+        os._exit(3)
+
+
 def main():
-    numpy_dir, submission_dir = sys.argv[1], sys.argv[2]
+    numpy_dir, submission_dir, limits = sys.argv[1], sys.argv[2], sys.argv[3]
+    set_limits(limits)
     proto_in, proto_out = _redirect_stdio()
     sys.dont_write_bytecode = True
     # numpy and the protocol come first, from their own folders, so that no
