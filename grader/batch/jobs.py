@@ -50,7 +50,7 @@ def grade_job(
     start = time.perf_counter()
     config = _config(config_text, rubric_text) if config_text is not None else current()
     try:
-        report, _ = run(Path(label), seed=seed, files=files, config=config)
+        report, _ = run(Path(label), seed=seed, files=files, config=config, warm=True)
     except SubmissionError as exc:
         report = unreadable(Path(label), exc, time.perf_counter() - start, config)
     except Exception as exc:
