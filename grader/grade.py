@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import functools
 import multiprocessing.util
 import os
 import shutil
@@ -232,15 +233,15 @@ def _start_spare(limits: Any, isolation: str) -> None:
         _spare.append(_Spare(limits, isolation))
     except OSError:  # no spare only costs the next grade its wait
         return
-    if len(_registered) == 0:
-        _registered.append(True)
-        atexit.register(discard_spare)
-        # A pool process ends through multiprocessing, which runs its own
-        # finalizers, not atexit's.
-        multiprocessing.util.Finalize(None, discard_spare, exitpriority=10)
+    _discard_at_exit()
 
 
-_registered: list[bool] = []
+@functools.cache
+def _discard_at_exit() -> None:
+    """Once per process: discard the spare when it exits. A pool process ends
+    through multiprocessing, which runs its own finalizers, not atexit's."""
+    atexit.register(discard_spare)
+    multiprocessing.util.Finalize(None, discard_spare, exitpriority=10)
 
 
 def discard_spare() -> None:
@@ -287,87 +288,65 @@ def run(
     try:
         with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
             staging = spare.staging if spare is not None else Path(tmp) / "submission"
-            return _run_staged(
-                path, staging, spare, level, limits, keyword, seed, profile, isolation,
-                files, config, select, questions, start,
-            )  # fmt: skip
+            try:
+                if files is None:
+                    submission = open_submission(Path(path), staging)
+                else:
+                    submission = stage_files(files, staging, Path(path))
+            except BaseException:
+                if spare is not None:
+                    spare.worker.close()
+                raise
+            session = _Session(submission, seed, profile, isolation, config, select)
+            if spare is not None:
+                session.prestarted = spare.worker  # it has waited, warm, for these files
+            elif level is not None and limits is not None:  # both set, or neither
+                # The sandbox (bubblewrap, Python, numpy) starts while pytest sets up.
+                from .sandbox.launcher import WorkerProcess
+
+                session.prestarted = WorkerProcess(submission.root, limits, level)
+            args = [str(CHECKS_DIR)]
+            for name in UNUSED_PLUGINS:
+                args += ["-p", f"no:{name}"]
+            if keyword:
+                args += ["-k", keyword]
+            with (
+                open(os.devnull, "w") as devnull,
+                contextlib.redirect_stdout(devnull),
+                contextlib.redirect_stderr(devnull),
+            ):
+                try:
+                    pytest.main(args, plugins=[session])
+                finally:
+                    unused = session.config.stash.get(PRESTARTED, None) if session.config else None
+                    if unused is not None:  # no check needed the student's code
+                        unused.close()
+                    elif session.config is None and session.prestarted is not None:
+                        session.prestarted.close()
+            assert session.config is not None
+            answers: list[Any] = []
+            notes: list[str] = []
+            outputs: list[OutputCheck] = []
+            if questions:
+                answers, notes = answers_of(submission.root, submission.notebooks, config.rubric())
+                outputs = _outputs(submission, isolation, config)
+            notes += [
+                f"{o.notebook}, cell {o.cell}: {o.label}: {o.note}. The notebook's outputs do "
+                "not match the submitted code (stale outputs, or edited): a point for a person "
+                "to check, not a penalty"
+                for o in outputs
+                if o.verdict == "mismatch"
+            ]
+            report = collect_report(session.config, str(path), time.perf_counter() - start)
+            report = dataclasses.replace(
+                report,
+                answers=tuple(answers),
+                outputs=tuple(outputs),
+                warnings=report.warnings + tuple(notes),
+            )
+            return report, session.config.stash.get(EVIDENCE, {})
     finally:
         if spare is not None:
             shutil.rmtree(spare.folder, ignore_errors=True)  # its worker is closed by now
         if warm and level is not None:
             _start_spare(limits, level)
-
-
-def _run_staged(
-    path: Path,
-    staging: Path,
-    spare: _Spare | None,
-    level: str | None,
-    limits: Any,
-    keyword: str | None,
-    seed: int | None,
-    profile: str | None,
-    isolation: str | None,
-    files: dict[tuple[str, ...], bytes] | None,
-    config: AssignmentConfig,
-    select: Sequence[str] | None,
-    questions: bool,
-    start: float,
-) -> tuple[GradeReport, Evidence]:
-    try:
-        if files is None:
-            submission = open_submission(Path(path), staging)
-        else:
-            submission = stage_files(files, staging, Path(path))
-    except BaseException:
-        if spare is not None:
-            spare.worker.close()
-        raise
-    session = _Session(submission, seed, profile, isolation, config, select)
-    if spare is not None:
-        session.prestarted = spare.worker  # it has waited, warm, for these files
-    elif level is not None:
-        # The sandbox (bubblewrap, Python, numpy) starts while pytest sets up.
-        from .sandbox.launcher import WorkerProcess
-
-        session.prestarted = WorkerProcess(submission.root, limits, level)
-    args = [str(CHECKS_DIR)]
-    for name in UNUSED_PLUGINS:
-        args += ["-p", f"no:{name}"]
-    if keyword:
-        args += ["-k", keyword]
-    with (
-        open(os.devnull, "w") as devnull,
-        contextlib.redirect_stdout(devnull),
-        contextlib.redirect_stderr(devnull),
-    ):
-        try:
-            pytest.main(args, plugins=[session])
-        finally:
-            unused = session.config.stash.get(PRESTARTED, None) if session.config else None
-            if unused is not None:  # no check needed the student's code
-                unused.close()
-            elif session.config is None and session.prestarted is not None:
-                session.prestarted.close()
-    assert session.config is not None
-    answers: list[Any] = []
-    notes: list[str] = []
-    outputs: list[OutputCheck] = []
-    if questions:
-        answers, notes = answers_of(submission.root, submission.notebooks, config.rubric())
-        outputs = _outputs(submission, isolation, config)
-    notes += [
-        f"{o.notebook}, cell {o.cell}: {o.label}: {o.note}. The notebook's outputs do not "
-        "match the submitted code (stale outputs, or edited): a point for a person to check, "
-        "not a penalty"
-        for o in outputs
-        if o.verdict == "mismatch"
-    ]
-    report = collect_report(session.config, str(path), time.perf_counter() - start)
-    report = dataclasses.replace(
-        report,
-        answers=tuple(answers),
-        outputs=tuple(outputs),
-        warnings=report.warnings + tuple(notes),
-    )
-    return report, session.config.stash.get(EVIDENCE, {})

@@ -147,13 +147,18 @@ def encode(body: Any) -> bytes:
     return b"".join(encode_parts(body))
 
 
-def write_frame(stream: BinaryIO, body: Any) -> None:
-    """Write one frame to a blocking stream, piece by piece."""
-    for part in encode_parts(body):
+def write_parts(stream: BinaryIO, parts: list[bytes | memoryview]) -> None:
+    """Write a frame's pieces (``encode_parts``) to a blocking stream, each
+    whole even where one write takes only part of it."""
+    for part in parts:
         view = memoryview(part)
         while view.nbytes:
-            written = stream.write(view)
-            view = view[written or 0 :]
+            view = view[stream.write(view) or 0 :]
+
+
+def write_frame(stream: BinaryIO, body: Any) -> None:
+    """Write one frame to a blocking stream, piece by piece."""
+    write_parts(stream, encode_parts(body))
 
 
 def _decode(value: Any, blobs: _Blobs, depth: int) -> Any:

@@ -204,10 +204,7 @@ def main():
         for stream in (sys.stdout, sys.stderr):  # what was printed reaches the log now
             with contextlib.suppress(BaseException):
                 stream.flush()
-        for part in parts:  # an array's bytes are written from the array itself
-            view = memoryview(part)
-            while view.nbytes:
-                view = view[proto_out.write(view) or 0 :]
+        protocol.write_parts(proto_out, parts)  # an array's bytes from the array itself
 
 
 if __name__ == "__main__":
