@@ -204,12 +204,13 @@ def _outputs(
 
 class _Spare:
     """A worker started ahead for the next grade of this process, on a
-    staging folder that is still empty: bubblewrap binds the folder itself, so
-    the files staged into it later are what the worker imports. A batch keeps
-    one per grading process (``run(warm=True)``), which takes the sandbox's
-    start (Python and numpy, about 0.1 s of CPU) out of the next grade's wait.
-    It is used only by a grade with the same limits and isolation level, and
-    closed, with its folder, when this process exits."""
+    staging folder that is still empty: the files staged into it later are
+    what the worker imports. A batch keeps one per grading process
+    (``run(warm=True)``), which takes the worker's start (Python and numpy,
+    about 0.1 s of CPU) out of the next grade's wait. It is used only by a
+    grade with the same limits and isolation level, grades one submission,
+    and is closed, with its folder, when this process exits. (In bubblewrap
+    the spare is a ``_ZygoteSpare`` instead.)"""
 
     def __init__(self, limits: Any, isolation: str) -> None:
         from .sandbox.launcher import WorkerProcess
@@ -224,20 +225,82 @@ class _Spare:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
 
+    def usable(self) -> bool:
+        return self.worker.dead is None and self.worker.process.poll() is None
+
+    def worker_for_grade(self) -> Any:
+        """The worker that grades the submission now staged."""
+        return self.worker
+
+    def recycle(self) -> bool:
+        """After its grade: can it serve the next one? A worker serves one."""
+        return False
+
     def discard(self) -> None:
         self.worker.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-_spare: list[_Spare] = []
+class _ZygoteSpare:
+    """The bubblewrap sandbox a batch's grading process keeps from one grade
+    to the next (``sandbox.launcher.Zygote``): it imports numpy once and forks
+    a fresh worker for each submission, which is staged into the one folder
+    it binds. After each grade it ends the student's processes and empties
+    its scratch folders, checked from outside, and the staging folder is
+    emptied; if any of that fails it is closed and replaced. A zygote that
+    cannot fork a worker leaves the grade to a worker of its own."""
+
+    def __init__(self, limits: Any, isolation: str) -> None:
+        from .sandbox.launcher import Zygote
+
+        self.limits, self.isolation = limits, isolation
+        self.folder = Path(tempfile.mkdtemp(prefix="grader-spare-"))
+        self.staging = self.folder / "submission"
+        self.staging.mkdir()
+        try:
+            self.zygote = Zygote(self.staging, limits)
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+
+    def usable(self) -> bool:
+        return self.zygote.broken is None and self.zygote.process.poll() is None
+
+    def worker_for_grade(self) -> Any:
+        from .sandbox.launcher import ZygoteError
+
+        try:
+            return self.zygote.spawn()
+        except (ZygoteError, OSError):
+            return None
+
+    def recycle(self) -> bool:
+        if not self.zygote.clean():
+            return False
+        try:
+            for entry in list(self.staging.iterdir()):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+        except OSError:
+            return False
+        return True
+
+    def discard(self) -> None:
+        self.zygote.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _take_spare(limits: Any, isolation: str) -> _Spare | None:
-    """The spare worker, if there is one that fits; any other is discarded."""
+_spare: list[_Spare | _ZygoteSpare] = []
+
+
+def _take_spare(limits: Any, isolation: str) -> _Spare | _ZygoteSpare | None:
+    """The spare, if there is one that fits; any other is discarded."""
     if not _spare:
         return None
     spare = _spare.pop()
-    if spare.limits == limits and spare.isolation == isolation and spare.worker.dead is None:
+    if spare.limits == limits and spare.isolation == isolation and spare.usable():
         return spare
     spare.discard()
     return None
@@ -246,8 +309,9 @@ def _take_spare(limits: Any, isolation: str) -> _Spare | None:
 def _start_spare(limits: Any, isolation: str) -> None:
     if _spare:
         return
+    kind = _ZygoteSpare if isolation == "bwrap" else _Spare
     try:
-        _spare.append(_Spare(limits, isolation))
+        _spare.append(kind(limits, isolation))
     except OSError:  # no spare only costs the next grade its wait
         return
     _discard_at_exit()
@@ -305,19 +369,14 @@ def run(
     try:
         with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
             staging = spare.staging if spare is not None else Path(tmp) / "submission"
-            try:
-                if files is None:
-                    submission = open_submission(Path(path), staging)
-                else:
-                    submission = stage_files(files, staging, Path(path))
-            except BaseException:
-                if spare is not None:
-                    spare.worker.close()
-                raise
+            if files is None:
+                submission = open_submission(Path(path), staging)
+            else:
+                submission = stage_files(files, staging, Path(path))
             session = _Session(submission, seed, profile, isolation, config, select)
             if spare is not None:
-                session.prestarted = spare.worker  # it has waited, warm, for these files
-            elif level is not None and limits is not None:  # both set, or neither
+                session.prestarted = spare.worker_for_grade()  # it has waited, warm
+            if session.prestarted is None and level is not None and limits is not None:
                 # The sandbox (bubblewrap, Python, numpy) starts while pytest sets up.
                 from .sandbox.launcher import WorkerProcess
 
@@ -363,7 +422,10 @@ def run(
             )
             return report, session.config.stash.get(EVIDENCE, {})
     finally:
-        if spare is not None:
-            shutil.rmtree(spare.folder, ignore_errors=True)  # its worker is closed by now
+        if spare is not None:  # its worker is closed by now
+            if not _spare and spare.recycle():
+                _spare.append(spare)
+            else:
+                spare.discard()
         if warm and level is not None:
             _start_spare(limits, level)

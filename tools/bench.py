@@ -66,8 +66,9 @@ def engines(runs: int) -> dict[str, float]:
     """One grade in this process, repeated: in-process (``isolation="none"``),
     sandboxed from cold (the worker starts during the grade, as in a single
     ``make grade``), and sandboxed warm (a batch's way: the previous grade left
-    a spare worker started, ``run(warm=True)``; a pause stands for the batch
-    storing the previous result). Each median of ``runs``, the three kinds
+    its zygote sandbox, numpy imported, to fork this grade's worker,
+    ``run(warm=True)``; a pause stands for the batch storing the previous
+    result). Each median of ``runs``, the three kinds
     interleaved so that a slower spell of the machine hits them alike."""
     from grader.grade import discard_spare, run
 

@@ -38,6 +38,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -92,15 +93,13 @@ class Limits:
 F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux), named in fcntl from Python 3.10 on Linux
 
 
-def _widen_pipes(process: subprocess.Popen[bytes]) -> None:
+def _widen_pipes(*fds: int) -> None:
     """Pipes of up to 1 MiB instead of 64 KiB: an array of a few MB then
     crosses in a few writes instead of dozens of switches between the two
     processes (measured: five 500x500 dropout calls 83 -> 65 ms)."""
-    for stream in (process.stdin, process.stdout):
-        if stream is None:
-            continue
+    for fd in fds:
         with contextlib.suppress(OSError):  # a smaller pipe only costs speed
-            fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", F_SETPIPE_SZ), 1 << 20)
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", F_SETPIPE_SZ), 1 << 20)
 
 
 class WorkerError(Exception):
@@ -372,22 +371,24 @@ class WorkerProcess:
             os.close(log)
             if seccomp is not None:
                 os.close(seccomp)
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._requests: Any = self.process.stdin
+        self._answers = self.process.stdout.fileno()
         self.started = time.monotonic()
         self.dead: WorkerError | None = None
         #: Processes and threads of the student's code still running at close
         #: (the worker's own process and main thread not counted).
         self.leftovers = (0, 0)
-        _widen_pipes(self.process)
+        _widen_pipes(self.process.stdin.fileno(), self._answers)
 
     def request(self, body: dict[str, Any], timeout: float | None = None) -> Any:
         """Send one request and wait for its answer, at most ``timeout`` s."""
         if self.dead is not None:
             raise self.dead
-        assert self.process.stdin is not None
         try:
             for part in protocol.encode_parts(body):
-                self.process.stdin.write(part)
-            self.process.stdin.flush()
+                self._requests.write(part)
+            self._requests.flush()
         except (BrokenPipeError, OSError):
             self._fail("crashed", self._exit_story())
         return self._read(time.monotonic() + (timeout or self.limits.call_seconds))
@@ -418,8 +419,7 @@ class WorkerProcess:
 
     def _fill(self, view: memoryview, deadline: float) -> None:
         """Read from the worker until ``view`` is full."""
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
+        fd = self._answers
         watch = time.monotonic() + WATCH_SECONDS
         got, size = 0, view.nbytes
         while got < size:
@@ -449,10 +449,17 @@ class WorkerProcess:
                 "sandbox was stopped",
             )
 
-    def _exit_story(self) -> str:
+    def _exit_code(self) -> int | None:
+        """How the worker ended (negative: the signal that killed it); None
+        when that is not known within 2 s."""
         try:
-            code = self.process.wait(timeout=2)
+            return self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
+            return None
+
+    def _exit_story(self) -> str:
+        code = self._exit_code()
+        if code is None:
             return "it closed its channel to the grader"
         if code < 0:
             name = signal.Signals(-code).name
@@ -497,6 +504,15 @@ class WorkerProcess:
             threads = 0
         return len(pids) - base, max(threads, 0)
 
+    def _alive(self) -> bool:
+        return self.process.poll() is None
+
+    def _close_channels(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
     def output(self) -> tuple[str, int]:
         """What the student's code printed (first 64 KiB) and its full size."""
         log = self.workdir / "output.log"
@@ -513,13 +529,268 @@ class WorkerProcess:
         The worker is killed at once rather than asked to exit: it flushes
         what the student printed before each answer, so nothing is lost, and
         an interpreter's orderly exit costs 15-30 ms per grade."""
-        if self.process.poll() is None:
+        if self._alive():
             self.leftovers = self._count_leftovers()
         self.kill()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+        self._close_channels()
         output = self.output()
         shutil.rmtree(self.workdir, ignore_errors=True)
         return output
+
+
+class ZygoteError(Exception):
+    """The zygote did not answer, or answered that it could not do what was asked."""
+
+
+#: How long the zygote may take to end a student's processes and empty the scratch folders.
+CLEAN_SECONDS = 3.0
+
+
+def _sandbox_pid(pid: int) -> int | None:
+    """The number process ``pid`` (of this process's view) has in the
+    sandbox's PID namespace, the one below ours (from /proc/PID/status)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("NSpid:"):
+                    numbers = line.split()[1:]
+                    return int(numbers[1]) if len(numbers) > 1 else None
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class Zygote:
+    """A bubblewrap sandbox for a batch's grading process that imports numpy
+    once and forks one worker per submission (worker.py's zygote: the
+    worker's start, about 0.1 s of CPU, is paid once per process instead of
+    once per grade).
+
+    The submission is read from ``staging``, which bubblewrap binds itself:
+    the process stages each submission into it, spawns, grades, and calls
+    ``clean`` before the next one. ``clean`` has the zygote kill every
+    process of the student's and empty /tmp and /work, then checks from
+    outside that only the sandbox's init and the zygote are left and the two
+    folders are empty. Any failure, or a zygote that does not answer in time,
+    sets ``broken``: the sandbox is then of no further use and must be
+    closed (a fresh one, or a worker of its own, grades the next submission).
+    """
+
+    isolation = "bwrap"
+
+    def __init__(self, staging: Path, limits: Limits) -> None:
+        self.limits = limits
+        self.staging = staging
+        self.broken: str | None = None
+        self.ready = False
+        self.workdir = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        seccomp = _seccomp_fd()
+        command = _bwrap_command(
+            staging,
+            [
+                "/opt/grader/worker.py",
+                "--zygote",
+                "/opt/numpy",
+                "/submission",
+                _limits_argument(limits),
+            ],
+            limits,
+            seccomp,
+        )
+        log = os.open(self.workdir / "zygote.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=theirs.fileno(),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                cwd=self.workdir,
+                start_new_session=True,
+                pass_fds=() if seccomp is None else (seccomp,),
+            )
+        except BaseException:
+            ours.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise
+        finally:
+            theirs.close()
+            os.close(log)
+            if seccomp is not None:
+                os.close(seccomp)
+        self.control = ours
+        self.started = time.monotonic()
+
+    def _ask(self, request: dict[str, Any], timeout: float, fds: tuple[int, ...] = ()) -> Any:
+        if self.broken is not None:
+            raise ZygoteError(self.broken)
+        try:
+            if not self.ready:
+                wait = self.started + self.limits.start_seconds - time.monotonic()
+                if self._receive(wait) != {"ready": True}:
+                    raise ZygoteError("it did not start")
+                self.ready = True
+            data = json.dumps(request).encode()
+            if fds:
+                socket.send_fds(self.control, [data], list(fds))
+            else:
+                self.control.send(data)
+            return self._receive(timeout)
+        except (OSError, ValueError, ZygoteError) as exc:
+            self.broken = f"the zygote failed ({exc or type(exc).__name__})"
+            raise ZygoteError(self.broken) from exc
+
+    def _receive(self, timeout: float) -> Any:
+        ready, _, _ = select.select([self.control], [], [], max(timeout, 0.0))
+        if not ready:
+            raise ZygoteError("it did not answer in time")
+        data = self.control.recv(4096)
+        if not data:
+            raise ZygoteError("it ended")
+        return json.loads(data)
+
+    def spawn(self) -> ZygoteWorker:
+        """A worker forked for the submission now staged (ZygoteError if the zygote fails)."""
+        workdir = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        requests_in, requests = os.pipe()
+        answers, answers_out = os.pipe()
+        log = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        ours = (requests, answers)
+        try:
+            _widen_pipes(requests, answers)
+            theirs = (requests_in, answers_out, log)
+            try:
+                reply = self._ask({"op": "spawn"}, self.limits.start_seconds, theirs)
+            finally:
+                for fd in theirs:
+                    os.close(fd)
+            if not isinstance(reply, dict) or not isinstance(reply.get("pid"), int):
+                self.broken = f"the zygote could not start a worker: {reply}"
+                raise ZygoteError(self.broken)
+            # The new worker is not reaped before the zygote's next request,
+            # so its number cannot have gone to another process yet.
+            pid = next(
+                (p for p in descendants(self.process.pid)[1:] if _sandbox_pid(p) == reply["pid"]),
+                None,
+            )
+            if pid is None:
+                self.broken = "the zygote's new worker was not found"
+                raise ZygoteError(self.broken)
+            handle = os.pidfd_open(pid)
+        except BaseException:
+            for fd in ours:
+                os.close(fd)
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        return ZygoteWorker(self, reply["pid"], pid, handle, requests, answers, workdir)
+
+    def status(self, sandbox_pid: int) -> int | None:
+        """The wait status of a worker that ended; None when not known."""
+        try:
+            reply = self._ask({"op": "status", "pid": sandbox_pid}, CLEAN_SECONDS + 1)
+        except ZygoteError:
+            return None
+        status = reply.get("status") if isinstance(reply, dict) else None
+        return status if isinstance(status, int) else None
+
+    def clean(self) -> bool:
+        """End the last student's processes and empty the scratch folders, and
+        check it from outside; False (and ``broken``) when that fails."""
+        try:
+            reply = self._ask({"op": "clean"}, CLEAN_SECONDS + 1)
+        except ZygoteError:
+            return False
+        if not isinstance(reply, dict) or reply.get("clean") is not True:
+            why = reply.get("why") if isinstance(reply, dict) else reply
+            self.broken = f"the zygote could not clean the sandbox: {why}"
+            return False
+        running = [pid for pid in descendants(self.process.pid) if _running(pid)]
+        zygote = [pid for pid in running if _sandbox_pid(pid) == 2]
+        if len(running) != 3 or len(zygote) != 1:  # bwrap, its init, the zygote
+            self.broken = f"{len(running) - 3} processes were left in the sandbox"
+            return False
+        for folder in ("tmp", "work"):
+            try:
+                left = os.listdir(f"/proc/{zygote[0]}/root/{folder}")
+            except PermissionError:  # not root: the zygote's word stands
+                continue
+            except OSError as exc:
+                self.broken = f"the sandbox's /{folder} could not be read: {exc}"
+                return False
+            if left:
+                self.broken = f"{len(left)} files were left in the sandbox's /{folder}"
+                return False
+        return True
+
+    def close(self) -> None:
+        """Stop the sandbox and everything in it."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.control.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class ZygoteWorker(WorkerProcess):
+    """A worker the zygote forked: talked to like any worker, its memory
+    watched with the whole sandbox's, killed through a pidfd (its number
+    cannot be reused under it)."""
+
+    def __init__(
+        self,
+        zygote: Zygote,
+        sandbox_pid: int,
+        pid: int,
+        handle: int,
+        requests: int,
+        answers: int,
+        workdir: Path,
+    ) -> None:
+        self.limits = zygote.limits
+        self.isolation = zygote.isolation
+        self.zygote = zygote
+        self.process = zygote.process  # the sandbox: its memory is watched as a whole
+        self.sandbox_pid = sandbox_pid
+        self.pid = pid
+        self.handle = handle
+        self.workdir = workdir
+        self._requests = os.fdopen(requests, "wb")
+        self._answers = answers
+        self.started = time.monotonic()
+        self.dead = None
+        self.leftovers = (0, 0)
+
+    def _alive(self) -> bool:
+        ended, _, _ = select.select([self.handle], [], [], 0)  # a pidfd reads when it ends
+        return not ended
+
+    def _exit_code(self) -> int | None:
+        ended, _, _ = select.select([self.handle], [], [], 2)
+        if not ended:
+            return None
+        status = self.zygote.status(self.sandbox_pid)
+        return None if status is None else os.waitstatus_to_exitcode(status)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(self.handle, signal.SIGKILL)
+
+    def _count_leftovers(self) -> tuple[int, int]:
+        """Processes in the sandbox beside bwrap, its init, the zygote and
+        this worker; threads of this worker beside its main thread."""
+        running = [pid for pid in descendants(self.process.pid)[1:] if _running(pid)]
+        others = [p for p in running if p != self.pid and _sandbox_pid(p) not in (1, 2)]
+        try:
+            threads = len(os.listdir(f"/proc/{self.pid}/task")) - 1
+        except OSError:
+            threads = 0
+        return len(others), max(threads, 0)
+
+    def _close_channels(self) -> None:
+        with contextlib.suppress(OSError):
+            self._requests.close()
+        with contextlib.suppress(OSError):
+            os.close(self._answers)
+        with contextlib.suppress(OSError):
+            os.close(self.handle)

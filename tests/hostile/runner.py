@@ -32,10 +32,12 @@ from pathlib import Path
 from string import Template
 
 from grader import REPO_ROOT
+from grader import grade as grade_module
 from grader.config import current
 from grader.errors import SubmissionError
 from grader.grade import grade
 from grader.report import GradeReport
+from grader.sandbox.launcher import Limits
 from tests.hostile.attacks import FILE_OF, Attack, Context
 from tests.hostile.attacks.archives import reference_files, unpack_naively
 
@@ -357,6 +359,9 @@ def run_group(
         limits = dataclasses.replace(config.limits, memory_mb=memory.pop())
         config = dataclasses.replace(config, limits=limits)
     tmp = folder / "tmp"
+    if not cli:
+        with environment(env):
+            _zygote_for(config.limits.sandbox())
     with listeners(ctx) as (ctx, sockets):
         submission = build(attacks, ctx, folder)
         before = snapshot(ctx, out=not cli)
@@ -399,6 +404,18 @@ def run_group(
         honest=honest,
         baseline=baseline,
     )
+
+
+def _zygote_for(limits: Limits) -> None:
+    """A zygote with these limits, as each process of a batch keeps one: the
+    group's attacks are graded on it, and the honest submission right after
+    on the same sandbox when the limits are the defaults (what one student's
+    code leaves for the next)."""
+    spare = grade_module._take_spare(limits, "bwrap")
+    if spare is not None:
+        grade_module._spare.append(spare)
+    else:
+        grade_module._start_spare(limits, "bwrap")
 
 
 def _honest(

@@ -23,8 +23,10 @@ ATTACKS = (
         name="daemon-at-import",
         tries="when layers.py is imported, double-forks a daemon in a new session (named "
         "with a marker) that would outlive the worker and meddle with later grades",
-        defence="the daemon stays in bubblewrap's PID namespace, whose init is killed with "
-        "the sandbox, and every process in it with it",
+        defence="the daemon stays in bubblewrap's PID namespace; after the grade the "
+        "batch's zygote kills every process in it but itself, and the grader checks from "
+        "outside that none is left before the next student's files go in (else the whole "
+        "sandbox is killed)",
         shows="the honest part's score; an event: 'your code left 1 process running after "
         "its last answer ...'; no process with the marker on the host afterwards",
         code="""\
