@@ -366,6 +366,11 @@ def run(
 
         level, limits = isolation or isolation_level(), config.limits.sandbox()
         spare = _take_spare(limits, level)
+        if spare is None and warm and level == "bwrap":
+            # A batch process's first grade: the zygote it keeps grades it too,
+            # rather than a worker of its own and then a zygote for the next.
+            _start_spare(limits, level)
+            spare = _take_spare(limits, level)
     try:
         with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
             staging = spare.staging if spare is not None else Path(tmp) / "submission"
