@@ -213,17 +213,23 @@ class _Spare:
     the spare is a ``_ZygoteSpare`` instead.)"""
 
     def __init__(self, limits: Any, isolation: str) -> None:
-        from .sandbox.launcher import WorkerProcess
-
         self.limits, self.isolation = limits, isolation
         self.folder = Path(tempfile.mkdtemp(prefix="grader-spare-"))
         self.staging = self.folder / "submission"
         self.staging.mkdir()
         try:
-            self.worker: Any = WorkerProcess(self.staging, limits, isolation)
+            self._start()
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
+
+    def _start(self) -> None:
+        from .sandbox.launcher import WorkerProcess
+
+        self.worker: Any = WorkerProcess(self.staging, self.limits, self.isolation)
+
+    def _stop(self) -> None:
+        self.worker.close()
 
     def usable(self) -> bool:
         return self.worker.dead is None and self.worker.process.poll() is None
@@ -237,11 +243,11 @@ class _Spare:
         return False
 
     def discard(self) -> None:
-        self.worker.close()
+        self._stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class _ZygoteSpare:
+class _ZygoteSpare(_Spare):
     """The bubblewrap sandbox a batch's grading process keeps from one grade
     to the next (``sandbox.launcher.Zygote``): it imports numpy once and forks
     a fresh worker for each submission, which is staged into the one folder
@@ -250,18 +256,13 @@ class _ZygoteSpare:
     emptied; if any of that fails it is closed and replaced. A zygote that
     cannot fork a worker leaves the grade to a worker of its own."""
 
-    def __init__(self, limits: Any, isolation: str) -> None:
+    def _start(self) -> None:
         from .sandbox.launcher import Zygote
 
-        self.limits, self.isolation = limits, isolation
-        self.folder = Path(tempfile.mkdtemp(prefix="grader-spare-"))
-        self.staging = self.folder / "submission"
-        self.staging.mkdir()
-        try:
-            self.zygote = Zygote(self.staging, limits)
-        except BaseException:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            raise
+        self.zygote = Zygote(self.staging, self.limits)
+
+    def _stop(self) -> None:
+        self.zygote.close()
 
     def usable(self) -> bool:
         return self.zygote.broken is None and self.zygote.process.poll() is None
@@ -287,15 +288,11 @@ class _ZygoteSpare:
             return False
         return True
 
-    def discard(self) -> None:
-        self.zygote.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+
+_spare: list[_Spare] = []
 
 
-_spare: list[_Spare | _ZygoteSpare] = []
-
-
-def _take_spare(limits: Any, isolation: str) -> _Spare | _ZygoteSpare | None:
+def _take_spare(limits: Any, isolation: str) -> _Spare | None:
     """The spare, if there is one that fits; any other is discarded."""
     if not _spare:
         return None

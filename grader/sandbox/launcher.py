@@ -329,6 +329,50 @@ def memory_of(pid: int) -> int:
         return 0
 
 
+def _launch(
+    options: list[str],
+    submission: Path,
+    limits: Limits,
+    isolation: str,
+    log: Path,
+    stdin: Any,
+    stdout: Any,
+) -> subprocess.Popen[bytes]:
+    """Start ``worker.py OPTIONS NUMPY_DIR SUBMISSION_DIR LIMITS`` over
+    ``submission``, in bubblewrap or as a plain process with a scrubbed
+    environment, in the folder holding ``log``, which it inherits open as
+    its descriptor 2."""
+    seccomp = None
+    if isolation == "bwrap":
+        seccomp = _seccomp_fd()
+        args = ["/opt/grader/worker.py", *options, "/opt/numpy", "/submission"]
+        command = _bwrap_command(submission, [*args, _limits_argument(limits)], limits, seccomp)
+        env = None
+    else:
+        log.parent.chmod(0o777)  # the unprivileged worker writes here
+        command = [
+            str(_interpreter()), "-I", "-S", str(WORKER_DIR / "worker.py"), *options,
+            str(_numpy_dir().parent), str(submission), _limits_argument(limits),
+        ]  # fmt: skip
+        env = _clean_env()
+    descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        return subprocess.Popen(
+            command,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=descriptor,
+            cwd=log.parent,
+            env=env,
+            start_new_session=True,
+            pass_fds=() if seccomp is None else (seccomp,),
+        )
+    finally:
+        os.close(descriptor)
+        if seccomp is not None:
+            os.close(seccomp)
+
+
 class WorkerProcess:
     """One running worker over one submission."""
 
@@ -338,48 +382,24 @@ class WorkerProcess:
         # Holds output.log, which the worker inherits open as its descriptor 2;
         # under bwrap the folder itself is not in the sandbox.
         self.workdir = Path(tempfile.mkdtemp(prefix="grader-work-"))
-        seccomp = None
-        if isolation == "bwrap":
-            seccomp = _seccomp_fd()
-            command = _bwrap_command(
-                submission,
-                ["/opt/grader/worker.py", "/opt/numpy", "/submission", _limits_argument(limits)],
-                limits,
-                seccomp,
-            )
-            env = None
-        else:
-            self.workdir.chmod(0o777)  # the unprivileged worker writes here
-            command = [
-                str(_interpreter()), "-I", "-S", str(WORKER_DIR / "worker.py"),
-                str(_numpy_dir().parent), str(submission), _limits_argument(limits),
-            ]  # fmt: skip
-            env = _clean_env()
-        log = os.open(self.workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            self.process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                cwd=self.workdir,
-                env=env,
-                start_new_session=True,
-                pass_fds=() if seccomp is None else (seccomp,),
-            )
-        finally:
-            os.close(log)
-            if seccomp is not None:
-                os.close(seccomp)
+        self.process = _launch(
+            [], submission, limits, isolation, self.workdir / "output.log",
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )  # fmt: skip
         assert self.process.stdin is not None and self.process.stdout is not None
-        self._requests: Any = self.process.stdin
-        self._answers = self.process.stdout.fileno()
+        self._ready(self.process.stdin, self.process.stdout.fileno())
+
+    def _ready(self, requests: Any, answers: int) -> None:
+        """Start talking: requests are written to ``requests`` (a binary
+        file), answers read from the descriptor ``answers``."""
+        self._requests = requests
+        self._answers = answers
         self.started = time.monotonic()
         self.dead: WorkerError | None = None
         #: Processes and threads of the student's code still running at close
         #: (the worker's own process and main thread not counted).
         self.leftovers = (0, 0)
-        _widen_pipes(self.process.stdin.fileno(), self._answers)
+        _widen_pipes(requests.fileno(), answers)
 
     def request(self, body: dict[str, Any], timeout: float | None = None) -> Any:
         """Send one request and wait for its answer, at most ``timeout`` s."""
@@ -585,39 +605,17 @@ class Zygote:
         self.ready = False
         self.workdir = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        seccomp = _seccomp_fd()
-        command = _bwrap_command(
-            staging,
-            [
-                "/opt/grader/worker.py",
-                "--zygote",
-                "/opt/numpy",
-                "/submission",
-                _limits_argument(limits),
-            ],
-            limits,
-            seccomp,
-        )
-        log = os.open(self.workdir / "zygote.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            self.process = subprocess.Popen(
-                command,
-                stdin=theirs.fileno(),
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                cwd=self.workdir,
-                start_new_session=True,
-                pass_fds=() if seccomp is None else (seccomp,),
-            )
+            self.process = _launch(
+                ["--zygote"], staging, limits, self.isolation, self.workdir / "zygote.log",
+                stdin=theirs.fileno(), stdout=subprocess.DEVNULL,
+            )  # fmt: skip
         except BaseException:
             ours.close()
             shutil.rmtree(self.workdir, ignore_errors=True)
             raise
         finally:
             theirs.close()
-            os.close(log)
-            if seccomp is not None:
-                os.close(seccomp)
         self.control = ours
         self.started = time.monotonic()
 
@@ -657,7 +655,6 @@ class Zygote:
         log = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         ours = (requests, answers)
         try:
-            _widen_pipes(requests, answers)
             theirs = (requests_in, answers_out, log)
             try:
                 reply = self._ask({"op": "spawn"}, self.limits.start_seconds, theirs)
@@ -755,11 +752,7 @@ class ZygoteWorker(WorkerProcess):
         self.pid = pid
         self.handle = handle
         self.workdir = workdir
-        self._requests = os.fdopen(requests, "wb")
-        self._answers = answers
-        self.started = time.monotonic()
-        self.dead = None
-        self.leftovers = (0, 0)
+        self._ready(os.fdopen(requests, "wb"), answers)
 
     def _alive(self) -> bool:
         ended, _, _ = select.select([self.handle], [], [], 0)  # a pidfd reads when it ends

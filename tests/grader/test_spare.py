@@ -32,12 +32,12 @@ def no_spare_left() -> Iterator[None]:
     grade.discard_spare()
 
 
-def _spare() -> grade._Spare | grade._ZygoteSpare:
+def _spare() -> grade._Spare:
     assert len(grade._spare) == 1
     return grade._spare[0]
 
 
-def _sandbox(spare: grade._Spare | grade._ZygoteSpare) -> subprocess.Popen[bytes]:
+def _sandbox(spare: grade._Spare) -> subprocess.Popen[bytes]:
     return spare.zygote.process if isinstance(spare, grade._ZygoteSpare) else spare.worker.process
 
 
@@ -69,7 +69,7 @@ def test_a_warm_grade_leaves_a_zygote_that_grades_each_next_submission_alone() -
 def test_in_process_isolation_a_warm_grade_leaves_a_worker_for_one_grade() -> None:
     first, _ = grade.run(EXAMPLES / "reference.zip", seed=1, isolation="process", warm=True)
     spare = _spare()
-    assert isinstance(spare, grade._Spare)
+    assert type(spare) is grade._Spare  # a worker for one grade, not a zygote
     assert spare.worker.process.poll() is None and list(spare.staging.iterdir()) == []
     second, _ = grade.run(EXAMPLES / "keep_as_drop.zip", seed=1, isolation="process")
     assert not grade._spare, "a worker grades one submission"
@@ -108,7 +108,7 @@ def test_an_unreadable_submission_leaves_the_zygote_clean_for_the_next(tmp_path:
 def test_an_unreadable_submission_closes_the_process_spare_it_took(tmp_path: Path) -> None:
     grade.run(EXAMPLES / "reference.zip", seed=1, isolation="process", warm=True)
     spare = _spare()
-    assert isinstance(spare, grade._Spare)
+    assert type(spare) is grade._Spare  # a worker for one grade, not a zygote
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"not a zip")
     with pytest.raises(SubmissionError):
