@@ -323,19 +323,13 @@ def summary(found: dict[str, Any]) -> dict[str, float]:
     return means
 
 
-def _need(found: dict[str, Any] | Exception) -> dict[str, Any]:
-    if isinstance(found, Exception):
-        raise found
-    return found
-
-
 @check(
     "experiment.trains",
     points=1,
     title="the net trains: without dropout it fits the small training set",
 )
 def test_trains(experiment: dict[str, Any] | Exception) -> None:
-    s = summary(_need(experiment))
+    s = summary(validate.probed(experiment))
     assert s["train_plain"] >= MIN_FIT, (
         f"trained for {EPOCHS} epochs on {N_TRAIN} examples, your net without dropout "
         f"should reach a training accuracy of at least {MIN_FIT} (it can memorize them); "
@@ -350,7 +344,7 @@ def test_trains(experiment: dict[str, Any] | Exception) -> None:
     title="dropout regularizes: lower training accuracy, smaller train-val gap",
 )
 def test_regularizes(experiment: dict[str, Any] | Exception) -> None:
-    s = summary(_need(experiment))
+    s = summary(validate.probed(experiment))
     assert s["fit_margin"] >= MIN_MARGIN, (
         f"with dropout (keep ratio {KEEP}) the net should fit the training set less well "
         f"than without; training accuracy {s['train_dropout']:.2f} with dropout, "

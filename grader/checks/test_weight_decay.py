@@ -105,19 +105,13 @@ def weight_decay_probe(
     return found
 
 
-def _need(probe: dict[str, Any] | Exception) -> dict[str, Any]:
-    if isinstance(probe, Exception):
-        raise probe
-    return probe
-
-
 @check(
     "weight_decay.l1_loss",
     points=1,
     title="class flavour: L1 weight decay adds lambda * sum(|W|) to the loss",
 )
 def test_l1_loss(weight_decay_probe: dict[str, Any] | Exception) -> None:
-    found = _need(weight_decay_probe)
+    found = validate.probed(weight_decay_probe)
     for lam, (loss, _) in found["runs"].items():
         want, _ = expected(found["params"], found["X"], found["y"], lam)
         assert close(loss, want), (
@@ -133,7 +127,7 @@ def test_l1_loss(weight_decay_probe: dict[str, Any] | Exception) -> None:
     title="class flavour: L1 weight decay adds lambda * sign(W) to each weight gradient",
 )
 def test_l1_gradients(weight_decay_probe: dict[str, Any] | Exception) -> None:
-    found = _need(weight_decay_probe)
+    found = validate.probed(weight_decay_probe)
     for lam, (_, grads) in found["runs"].items():
         _, want = expected(found["params"], found["X"], found["y"], lam)
         wrong = [k for k in sorted(want) if not close(grads[k], want[k])]

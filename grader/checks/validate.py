@@ -13,6 +13,14 @@ import numpy as np
 from grader.sandbox.protocol import Opaque
 
 
+def probed(found: dict[str, Any] | Exception) -> dict[str, Any]:
+    """What a session fixture measured, or the error it kept instead, raised
+    here by each check that needs the measurement."""
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
 def array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """value as a finite floating-point array of the given shape."""
     if not isinstance(value, np.ndarray):
