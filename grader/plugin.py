@@ -28,7 +28,7 @@ from .errors import ConfigError, SubmissionError, UsageError
 from .oracle import NotRecordedError
 from .profiles import Detection, Profile
 from .proxy import StudentError, StudentProxy
-from .registry import CHECKS, Evidence, diagnose
+from .registry import CHECKS, Evidence, diagnose, ordered_checks
 from .render import terminal
 from .report import CheckResult, Diagnosis, Experiment, GradeReport, Outcome, TrainingRun
 from .sandbox.launcher import WorkerProcess
@@ -49,6 +49,10 @@ PRESTARTED = pytest.StashKey[WorkerProcess]()
 SETUP_SECONDS = pytest.StashKey[float]()
 #: The ids of the checks to grade, when not all (grader.grade.run's select).
 SELECTED = pytest.StashKey[frozenset[str]]()
+#: The check modules (grader.checks.ALL_MODULES names) a grade did not collect
+#: because the assignment config disables every check in them
+#: (grader.grade.run): their checks are reported skipped all the same.
+LEFT_OUT = pytest.StashKey[frozenset[str]]()
 
 #: Makes the random generator of one probe, by probe name.
 RngFactory = Callable[[str], np.random.Generator]
@@ -129,6 +133,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.extra_keyword_matches.add(marker.kwargs["id"])
             if not assignment.enabled(marker.kwargs["id"]):
                 item.add_marker(pytest.mark.skip(reason=DISABLED))
+    left_out = config.stash.get(LEFT_OUT, frozenset())
+    if left_out:
+        config.stash[RESULTS].extend(_left_out_results(config, left_out, detection))
     rank = {name: i for i, name in enumerate(ALL_MODULES)}
 
     def order(item: pytest.Item) -> int:
@@ -146,10 +153,50 @@ def _check_id(item: pytest.Item) -> str | None:
 
 def _other_flavour(item: pytest.Item, profile: Profile) -> bool:
     check_id = _check_id(item)
-    if check_id is None:
-        return False
+    return check_id is not None and _foreign(check_id, profile)
+
+
+def _foreign(check_id: str, profile: Profile) -> bool:
     part = check_id.split(".", 1)[0]
     return profiles.FLAVOUR_PARTS.get(part, profile.flavour) != profile.flavour
+
+
+def _left_out_results(
+    config: pytest.Config, modules: frozenset[str], detection: Detection | None
+) -> list[CheckResult]:
+    """The results of the checks in ``modules``, which were not collected
+    because the assignment config disables all of them: each exactly what
+    the check would get collected (skipped, no points, pytest's message:
+    the profile's exclusion comes first, as in pytest_runtest_setup), and
+    left out where a collected one would be deselected."""
+    assignment = assignment_of(config)
+    selected = config.stash.get(SELECTED, None)
+    results = []
+    for spec in ordered_checks():
+        if spec.module.rsplit(".", 1)[-1] not in modules:
+            continue
+        if selected is not None and spec.id not in selected:
+            continue
+        if detection is not None and _foreign(spec.id, detection.profile):
+            continue
+        spec = assignment.spec(spec)
+        assert not assignment.enabled(spec.id), f"{spec.id} is graded: its module is needed"
+        excluded = detection is not None and detection.profile.excludes(spec.id)
+        reason = _excluded(detection.profile) if detection and excluded else DISABLED
+        results.append(
+            CheckResult(
+                id=spec.id,
+                part=spec.part,
+                title=spec.title,
+                outcome="skipped",
+                points=0.0,
+                max_points=0.0,
+                message=f"Skipped: {reason}",  # as pytest says it
+                public=spec.public,
+                seconds=0.0,
+            )
+        )
+    return results
 
 
 #: What each flavour's code looks like, for the warning about a submission
@@ -248,7 +295,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     detection = resolve_profile(item.config)
     if detection is not None and detection.profile.excludes(marker.kwargs["id"]):
-        pytest.skip(f"not part of the {detection.profile.name} assignment, so not graded")
+        pytest.skip(_excluded(detection.profile))
+
+
+def _excluded(profile: Profile) -> str:
+    """Why a check the profile excludes is skipped."""
+    return f"not part of the {profile.name} assignment, so not graded"
 
 
 @pytest.fixture(scope="session")
@@ -392,7 +444,14 @@ def pytest_runtest_makereport(
 
 def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeReport:
     """The GradeReport of the run that config belongs to."""
-    found: list[CheckResult] = config.stash.get(RESULTS, [])
+    from .checks import ALL_MODULES
+
+    # In the assignment's order (as pytest ran them), the checks of modules
+    # that were not collected (LEFT_OUT) among them.
+    rank = {f"grader.checks.{name}": i for i, name in enumerate(ALL_MODULES)}
+    module = {spec.id: rank.get(spec.module, len(rank)) for spec in CHECKS.values()}
+    results: list[CheckResult] = config.stash.get(RESULTS, [])
+    found = sorted(results, key=lambda r: module.get(r.id, len(rank)))
     proxy = config.stash.get(PROXY, None)
     staged = config.stash.get(STAGED, None)
     isolation = proxy.isolation if proxy else "none"

@@ -1,17 +1,24 @@
 """What a grade's pytest session is made of: only pytest's own plugins that a
-grade uses, and the grader's. A plugin another installed package brings
-(hypothesis and pytest-cov are in the project's dev dependencies) would run
-its hooks on every check of every grade, and nothing of it belongs in a
-verdict."""
+grade uses, and the grader's (a plugin another installed package brings,
+such as hypothesis or pytest-cov from the project's dev dependencies, would
+run its hooks on every check of every grade, and nothing of it belongs in a
+verdict); and only the check modules the grade needs, its report the same
+as if every module had been collected."""
 
 from __future__ import annotations
 
+import dataclasses
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from grader import REPO_ROOT, grade
+from grader import REPO_ROOT, config, flavours, grade, plugin
+from grader.checks import ALL_MODULES
+from grader.config import AssignmentConfig
+from grader.plugin import LEFT_OUT
+from grader.report import GradeReport
 
 REFERENCE = REPO_ROOT / "examples" / "submissions" / "reference.zip"
 
@@ -19,7 +26,7 @@ REFERENCE = REPO_ROOT / "examples" / "submissions" / "reference.zip"
 def _session_plugins(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """The names of the plugins registered in one grade's session."""
     seen: list[pytest.Config] = []
-    collect = grade.collect_report
+    collect = plugin.collect_report
 
     def spy(config: pytest.Config, *args: Any, **kwargs: Any) -> Any:
         seen.append(config)
@@ -46,3 +53,86 @@ def test_a_grade_leaves_out_the_builtin_plugins_it_never_uses(
     loaded = _session_plugins(monkeypatch)
     assert not set(grade.UNUSED_PLUGINS) & loaded
     assert {"python", "runner", "fixtures", "skipping"} <= loaded
+
+
+# -- the check modules a grade collects ---------------------------------------
+
+DROPOUT_ONLY = """[parts]
+layers = { enabled = false }
+fc_net = { enabled = false }
+optim = { enabled = false }
+experiment = { enabled = false }
+
+[checks]
+"dropout_forward.seed" = { enabled = false }
+"""
+
+
+def _grade_both_ways(
+    monkeypatch: pytest.MonkeyPatch, path: Path, assignment: AssignmentConfig, **options: Any
+) -> tuple[GradeReport, GradeReport, frozenset[str]]:
+    """The grade as run() gives it, leaving out the modules it does not need,
+    and the grade with every check module collected (as pytest grader does)."""
+    left_out: list[frozenset[str]] = []
+    collect = plugin.collect_report
+
+    def spy(config: pytest.Config, *args: Any, **kwargs: Any) -> Any:
+        left_out.append(config.stash.get(LEFT_OUT, frozenset()))
+        return collect(config, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "collect_report", spy)
+    pruned, _ = grade.run(path, seed=3, isolation="none", config=assignment, **options)
+    with monkeypatch.context() as every:
+        every.setattr(grade, "_needed_modules", lambda *args: list(ALL_MODULES))
+        collected, _ = grade.run(path, seed=3, isolation="none", config=assignment, **options)
+    assert left_out[1] == frozenset()
+    return pruned, collected, left_out[0]
+
+
+def _checks(report: GradeReport) -> list[dict[str, Any]]:
+    return [{**dataclasses.asdict(c), "seconds": None} for c in report.checks]
+
+
+def test_a_module_whose_checks_are_all_disabled_is_not_collected_and_reported_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bug = REPO_ROOT / "examples" / "submissions" / "keep_as_drop.zip"
+    pruned, collected, left_out = _grade_both_ways(monkeypatch, bug, config.parse(DROPOUT_ONLY))
+    assert left_out == set(ALL_MODULES) - {"test_dropout"}
+    assert _checks(pruned) == _checks(collected)
+    outcomes = {c.id: c.outcome for c in pruned.checks}
+    assert outcomes["layers.affine_forward"] == outcomes["dropout_forward.seed"] == "skipped"
+    assert outcomes["dropout_forward.keep_fraction"] == "failed"
+    assert not any(c.part == "weight_decay" for c in pruned.checks)  # the class flavour's
+    assert pruned.score == collected.score and pruned.max_score == collected.max_score
+
+
+def test_the_class_flavour_reports_its_left_out_checks_with_their_visibility(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = flavours.reference_root().parent / "assignment.toml"
+    text = path.read_text(encoding="utf-8")
+    for part in ("layers", "fc_net", "optim", "experiment", "weight_decay"):
+        text = text.replace(f"{part} = {{ enabled = true }}", f"{part} = {{ enabled = false }}")
+    assignment = config.parse(text, source=path)
+    pruned, collected, left_out = _grade_both_ways(
+        monkeypatch, flavours.reference_root(), assignment
+    )
+    assert left_out == set(ALL_MODULES) - {"test_dropout"}
+    assert _checks(pruned) == _checks(collected)
+    checks = {c.id: c for c in pruned.checks}
+    assert checks["weight_decay.l1_loss"].outcome == "skipped"
+    assert checks["layers.no_side_effects"].public is False  # "hidden" in the config
+    assert pruned.score == pruned.max_score == 13
+
+
+def test_a_selection_collects_only_the_modules_of_its_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    select = ["dropout_backward.train", "optim.adam.one_step"]
+    pruned, collected, left_out = _grade_both_ways(
+        monkeypatch, REFERENCE, config.builtin(), select=select
+    )
+    assert left_out == set(ALL_MODULES) - {"test_dropout", "test_optim"}
+    assert _checks(pruned) == _checks(collected)
+    assert [c.id for c in pruned.checks] == select
