@@ -39,6 +39,7 @@ from .plugin import (
 from .questions import answers_of
 from .registry import Evidence, load_all
 from .report import CheckResult, GradeReport, OutputCheck
+from .sandbox import affinity
 from .submission import Submission, open_submission, stage_files
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
@@ -466,6 +467,7 @@ def run(
             )
             return report, session.config.stash.get(EVIDENCE, {})
     finally:
+        affinity.release()
         if spare is not None:  # its worker is closed by now
             if not _spare and spare.recycle():
                 _spare.append(spare)

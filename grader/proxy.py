@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .sandbox import affinity
 from .sandbox.inprocess import InProcessWorker
 from .sandbox.launcher import OUTPUT_KEEP, Limits, WorkerError, WorkerProcess, isolation_level
 from .sandbox.protocol import Ref
@@ -118,6 +119,8 @@ class StudentProxy:
                 raise StudentError(failure.kind, message) from None
             if self._imports is None and isinstance(imports, dict):
                 self._imports = imports.get("value")
+            if isinstance(self._worker, WorkerProcess):  # started: now one CPU for both
+                affinity.pin_with(self._worker.processes())
         return self._worker
 
     def import_errors(self) -> dict[str, dict[str, str]]:

@@ -74,7 +74,10 @@ class LocalExecutor:
     def run(self, tasks: list[Task]) -> Iterator[tuple[Task, str | BaseException]]:
         remaining = list(tasks)
         for attempt in range(2):
-            with ProcessPoolExecutor(self.jobs, mp_context=self.context) as pool:
+            slots = (self.context.Value("i", 0), self.jobs)
+            with ProcessPoolExecutor(
+                self.jobs, mp_context=self.context, initializer=_take_slot, initargs=slots
+            ) as pool:
                 running: dict[Future[str], Task] = {
                     pool.submit(grade_job, *t.args): t for t in remaining
                 }
@@ -99,6 +102,17 @@ class LocalExecutor:
 
     def close(self) -> None:
         pass
+
+
+def _take_slot(slots: Any, processes: int) -> None:
+    """A pool process's start: its number in the pool, and with it a CPU of
+    its own, shared with its sandbox (grader.sandbox.affinity)."""
+    from ..sandbox.affinity import pin_slot
+
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+    pin_slot(slot, processes)
 
 
 class DaskExecutor:

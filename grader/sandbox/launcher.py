@@ -527,6 +527,10 @@ class WorkerProcess:
     def _alive(self) -> bool:
         return self.process.poll() is None
 
+    def processes(self) -> list[int]:
+        """The sandbox's processes now (bubblewrap's tree, or the worker's)."""
+        return [self.process.pid, *descendants(self.process.pid)]
+
     def _close_channels(self) -> None:
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
