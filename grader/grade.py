@@ -339,6 +339,16 @@ def _take_spare(limits: Any, isolation: str) -> _Spare | None:
     return None
 
 
+def prestart(config: AssignmentConfig | None = None) -> None:
+    """Start the sandbox for this process's next grade now, under ``config``
+    (default ``current()``): a batch's pool process does before its first
+    task, so that the sandbox starts while the task is on its way."""
+    from .sandbox.launcher import isolation_level
+
+    config = config or current()
+    _start_spare(config.limits.sandbox(), isolation_level())
+
+
 def _start_spare(limits: Any, isolation: str) -> None:
     if _spare:
         return

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import multiprocessing
 import sys
 import time
 from collections import defaultdict
@@ -32,7 +31,7 @@ from .._files import write_atomic
 from ..config import AssignmentConfig, current, using
 from ..grade import unreadable
 from ..report import GradeReport
-from . import store
+from . import pool, store
 from .discover import Content, Entry, discover, read
 from .jobs import grade_job
 from .results import StudentResult
@@ -69,17 +68,23 @@ class LocalExecutor:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
-        self.context = multiprocessing.get_context("forkserver")
+        self.context = pool.context()
 
     def run(self, tasks: list[Task]) -> Iterator[tuple[Task, str | BaseException]]:
         remaining = list(tasks)
         for attempt in range(2):
-            slots = (self.context.Value("i", 0), self.jobs)
+            first = remaining[0] if remaining else None
+            start = (
+                self.context.Value("i", 0),
+                self.jobs,
+                first.config_text if first else None,
+                first.rubric_text if first else None,
+            )
             with ProcessPoolExecutor(
-                self.jobs, mp_context=self.context, initializer=_take_slot, initargs=slots
-            ) as pool:
+                self.jobs, mp_context=self.context, initializer=pool.take_slot, initargs=start
+            ) as processes:
                 running: dict[Future[str], Task] = {
-                    pool.submit(grade_job, *t.args): t for t in remaining
+                    processes.submit(grade_job, *t.args): t for t in remaining
                 }
                 broken = False
                 while running:
@@ -102,17 +107,6 @@ class LocalExecutor:
 
     def close(self) -> None:
         pass
-
-
-def _take_slot(slots: Any, processes: int) -> None:
-    """A pool process's start: its number in the pool, and with it a CPU of
-    its own, shared with its sandbox (grader.sandbox.affinity)."""
-    from ..sandbox.affinity import pin_slot
-
-    with slots.get_lock():
-        slot = slots.value
-        slots.value += 1
-    pin_slot(slot, processes)
 
 
 class DaskExecutor:
@@ -227,6 +221,8 @@ def run_batch(
     if not found.entries:
         return summary
     db_path = db_path or out / "results.sqlite"
+    if executor is None:
+        pool.start_server()  # it imports the grader while this process reads the class
 
     contents: dict[str, tuple[Entry, Content, str]] = {}  # student -> entry, content, key
     for entry in found.entries:

@@ -1,0 +1,57 @@
+"""The processes a batch grades in on this machine.
+
+They are forked from multiprocessing's fork server, which imports the
+grader (pytest, numpy, the checks) once, ``preload``, instead of each pool
+process importing it after its start; the server is started as soon as a
+batch command knows it grades here (``start_server``), so that it imports
+while this process reads the class folder. Each pool process then takes a
+CPU of its own (grader.sandbox.affinity) and starts its sandbox (the zygote
+in bubblewrap) before its first task arrives, so that the sandbox starts
+while the first task is sent and pytest sets up (``take_slot``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from multiprocessing.context import ForkServerContext
+from typing import Any
+
+#: What the fork server imports before it forks any pool process.
+PRELOAD = ["grader.batch._preload"]
+
+
+def context() -> ForkServerContext:
+    """The fork server context, with the grader to preload."""
+    found = multiprocessing.get_context("forkserver")
+    assert isinstance(found, ForkServerContext)
+    found.set_forkserver_preload(PRELOAD)
+    return found
+
+
+def start_server() -> None:
+    """Start the fork server now; its first pool process waits for its imports."""
+    from multiprocessing import forkserver
+
+    context()
+    forkserver.ensure_running()
+
+
+def take_slot(slots: Any, processes: int, config_text: str | None, rubric_text: str | None) -> None:
+    """A pool process's start (ProcessPoolExecutor's initializer): its number
+    in the pool and with it a CPU, then its sandbox for the first task's
+    grade, under the batch's config (``config_text``, as grade_job gets it)."""
+    from ..config import current
+    from ..grade import prestart
+    from ..sandbox.affinity import pin_slot
+    from .jobs import _config
+
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+    pin_slot(slot, processes)
+    # Only a head start: the first grade starts a sandbox itself if this
+    # fails, and reports whatever is wrong; an initializer that raised would
+    # break the whole pool.
+    with contextlib.suppress(Exception):
+        prestart(_config(config_text, rubric_text) if config_text is not None else current())

@@ -1,0 +1,45 @@
+"""A batch's pool processes on this machine (grader.batch.pool): each starts
+its sandbox under the batch's config before its first task, and nothing
+wrong in that head start can break the pool."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from grader import config, grade
+from grader.batch import pool
+
+LIMITS = """[limits]
+call_seconds = 7
+cpu_seconds = 50
+"""
+
+
+def _spare_of_this_process() -> tuple[int, Any, bool]:
+    """In a pool process: its spare sandboxes, the first's limits, and whether it runs."""
+    spares = list(grade._spare)
+    if not spares:
+        return 0, None, False
+    return len(spares), spares[0].limits, spares[0].usable()
+
+
+def _first_tasks(config_text: str | None) -> list[tuple[int, Any, bool]]:
+    context = pool.context()
+    start = (context.Value("i", 0), 2, config_text, None)
+    with ProcessPoolExecutor(
+        2, mp_context=context, initializer=pool.take_slot, initargs=start
+    ) as processes:
+        return [processes.submit(_spare_of_this_process).result() for _ in range(2)]
+
+
+def test_a_pool_process_starts_its_sandbox_under_the_batchs_config_before_its_first_task() -> None:
+    wanted = config.parse(LIMITS).limits.sandbox()
+    for count, limits, running in _first_tasks(LIMITS):
+        assert count == 1 and running
+        assert limits == wanted and limits.call_seconds == 7
+
+
+def test_a_head_start_that_fails_leaves_the_pool_working() -> None:
+    for count, _, _ in _first_tasks("[limits\nnot toml"):
+        assert count == 0  # no sandbox ahead; the task still ran
