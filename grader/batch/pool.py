@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 from multiprocessing.context import ForkServerContext
 from typing import Any
 
@@ -37,14 +38,34 @@ def start_server() -> None:
     forkserver.ensure_running()
 
 
-def take_slot(slots: Any, processes: int, config_text: str | None, rubric_text: str | None) -> None:
-    """A pool process's start (ProcessPoolExecutor's initializer): its number
-    in the pool and with it a CPU, then its sandbox for the first task's
-    grade, under the batch's config (``config_text``, as grade_job gets it)."""
+def settings() -> dict[str, str]:
+    """This process's GRADER_* environment variables (the limits' overrides,
+    the seed), for ``take_slot``."""
+    return {name: value for name, value in os.environ.items() if name.startswith("GRADER_")}
+
+
+def take_slot(
+    slots: Any,
+    processes: int,
+    config_text: str | None,
+    rubric_text: str | None,
+    environment: dict[str, str] | None = None,
+) -> None:
+    """A pool process's start (ProcessPoolExecutor's initializer): the
+    batch's GRADER_* ``environment`` (``settings()`` where the batch runs;
+    the fork server's own is as it was when the server started, perhaps for
+    an earlier batch of the same process), its number in the pool and with
+    it a CPU, then its sandbox for the first task's grade, under the batch's
+    config (``config_text``, as grade_job gets it)."""
     from ..config import current
     from ..grade import prestart
     from ..sandbox.affinity import pin_slot
     from .jobs import _config
+
+    if environment is not None:
+        for name in [n for n in os.environ if n.startswith("GRADER_")]:
+            del os.environ[name]
+        os.environ.update(environment)
 
     with slots.get_lock():
         slot = slots.value

@@ -79,6 +79,7 @@ class LocalExecutor:
                 self.jobs,
                 first.config_text if first else None,
                 first.rubric_text if first else None,
+                pool.settings(),
             )
             with ProcessPoolExecutor(
                 self.jobs, mp_context=self.context, initializer=pool.take_slot, initargs=start

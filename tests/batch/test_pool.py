@@ -7,6 +7,8 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import pytest
+
 from grader import config, grade
 from grader.batch import pool
 
@@ -26,18 +28,30 @@ def _spare_of_this_process() -> tuple[int, Any, bool]:
 
 def _first_tasks(config_text: str | None) -> list[tuple[int, Any, bool]]:
     context = pool.context()
-    start = (context.Value("i", 0), 2, config_text, None)
+    start = (context.Value("i", 0), 2, config_text, None, pool.settings())
     with ProcessPoolExecutor(
         2, mp_context=context, initializer=pool.take_slot, initargs=start
     ) as processes:
         return [processes.submit(_spare_of_this_process).result() for _ in range(2)]
 
 
-def test_a_pool_process_starts_its_sandbox_under_the_batchs_config_before_its_first_task() -> None:
+def test_a_pool_process_starts_its_sandbox_under_the_batchs_config_before_its_first_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GRADER_CALL_SECONDS", raising=False)
     wanted = config.parse(LIMITS).limits.sandbox()
     for count, limits, running in _first_tasks(LIMITS):
         assert count == 1 and running
-        assert limits == wanted and limits.call_seconds == 7
+        assert limits == wanted and (limits.call_seconds, limits.cpu_seconds) == (7, 50)
+
+
+def test_a_pool_process_takes_the_batchs_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fork server may have started for an earlier batch, under another
+    # environment; this batch's overrides hold all the same.
+    _first_tasks(None)
+    monkeypatch.setenv("GRADER_CALL_SECONDS", "3")
+    for _, limits, _ in _first_tasks(LIMITS):
+        assert limits.call_seconds == 3
 
 
 def test_a_head_start_that_fails_leaves_the_pool_working() -> None:

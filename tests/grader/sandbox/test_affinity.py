@@ -68,7 +68,7 @@ def _slot_of_pool_process() -> set[int]:
 def test_a_pool_process_takes_a_cpu_of_its_own(processes: int, pinned: bool) -> None:
     cpus = os.sched_getaffinity(0)
     context = get_context("forkserver")
-    slots = (context.Value("i", 0), processes, None, None)
+    slots = (context.Value("i", 0), processes, None, None, None)
     with ProcessPoolExecutor(2, mp_context=context, initializer=take_slot, initargs=slots) as pool:
         found = [pool.submit(_slot_of_pool_process) for _ in range(8)]
         taken = [f.result() for f in found]
