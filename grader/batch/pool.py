@@ -3,8 +3,9 @@
 They are forked from multiprocessing's fork server, which imports the
 grader (pytest, numpy, the checks) once, ``preload``, instead of each pool
 process importing it after its start; the server is started as soon as a
-batch command knows it grades here (``start_server``), so that it imports
-while this process reads the class folder. Each pool process then takes a
+batch knows it has something to grade here (``start_server``), so that it
+imports while this process sets up the rest; a batch whose results are all
+in the store starts no process. Each pool process then takes a
 CPU of its own (grader.sandbox.affinity) and starts its sandbox (the zygote
 in bubblewrap) before its first task arrives, so that the sandbox starts
 while the first task is sent and pytest sets up (``take_slot``).

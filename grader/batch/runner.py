@@ -222,8 +222,6 @@ def run_batch(
     if not found.entries:
         return summary
     db_path = db_path or out / "results.sqlite"
-    if executor is None:
-        pool.start_server()  # it imports the grader while this process reads the class
 
     contents: dict[str, tuple[Entry, Content, str]] = {}  # student -> entry, content, key
     for entry in found.entries:
@@ -261,6 +259,8 @@ def run_batch(
                     config.text,
                     config.rubric_text,
                 )
+        if tasks and executor is None:
+            pool.start_server()  # it imports the grader while this process sets up the rest
         summary.cached = sum(1 for _, _, k in contents.values() if k in before)
         owners: dict[str, list[str]] = defaultdict(list)
         for student, (_, _, key) in contents.items():

@@ -4,13 +4,16 @@ wrong in that head start can break the pool."""
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from grader import config, grade
+from grader import REPO_ROOT, config, grade
 from grader.batch import pool
+from grader.batch.runner import run_batch
 
 LIMITS = """[limits]
 call_seconds = 7
@@ -57,3 +60,22 @@ def test_a_pool_process_takes_the_batchs_environment(monkeypatch: pytest.MonkeyP
 def test_a_head_start_that_fails_leaves_the_pool_working() -> None:
     for count, _, _ in _first_tasks("[limits\nnot toml"):
         assert count == 0  # no sandbox ahead; the task still ran
+
+
+def test_only_a_batch_with_something_to_grade_starts_the_fork_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[None] = []
+    start_server = pool.start_server
+    monkeypatch.setattr(pool, "start_server", lambda: (started.append(None), start_server()))
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(REPO_ROOT / "examples" / "submissions" / "reference.zip", folder / "ada.zip")
+    only = config.parse(
+        "[parts]\nlayers = { enabled = false }\nfc_net = { enabled = false }\n"
+        "optim = { enabled = false }\nexperiment = { enabled = false }\n"
+    )
+    first = run_batch(folder, tmp_path / "out", jobs=1, progress=False, config=only)
+    assert first.graded == 1 and len(started) == 1
+    again = run_batch(folder, tmp_path / "out", jobs=1, progress=False, config=only)
+    assert again.graded == 0 and again.cached == 1 and len(started) == 1
