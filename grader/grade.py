@@ -140,7 +140,7 @@ def _needed_modules(
             if check_id is None or (
                 config.enabled(check_id)
                 and (select is None or check_id in select)
-                and profiles.FLAVOUR_PARTS.get(check_id.split(".", 1)[0], flavour) == flavour
+                and not profiles.other_flavours(check_id, flavour)
             ):
                 needed.append(name)
                 break

@@ -28,7 +28,7 @@ from .errors import ConfigError, SubmissionError, UsageError
 from .oracle import NotRecordedError
 from .profiles import Detection, Profile
 from .proxy import StudentError, StudentProxy
-from .registry import CHECKS, Evidence, diagnose, ordered_checks
+from .registry import CHECKS, Evidence, diagnose, module_rank, ordered_checks
 from .render import terminal
 from .report import CheckResult, Diagnosis, Experiment, GradeReport, Outcome, TrainingRun
 from .sandbox.launcher import WorkerProcess
@@ -112,7 +112,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     all, so its report does not list them); and run the check modules in the
     assignment's order (grader.checks.ALL_MODULES), so that a later part's
     misconceptions can read an earlier part's evidence."""
-    from .checks import ALL_MODULES
 
     assignment = assignment_of(config)
     selected = config.stash.get(SELECTED, None)
@@ -136,12 +135,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     left_out = config.stash.get(LEFT_OUT, frozenset())
     if left_out:
         config.stash[RESULTS].extend(_left_out_results(config, left_out, detection))
-    rank = {name: i for i, name in enumerate(ALL_MODULES)}
 
     def order(item: pytest.Item) -> int:
-        module = getattr(item, "module", None)
-        name = str(getattr(module, "__name__", "")).rsplit(".", 1)[-1]
-        return rank.get(name, len(rank))
+        return module_rank(str(getattr(getattr(item, "module", None), "__name__", "")))
 
     items.sort(key=order)  # stable: each module keeps its own order
 
@@ -153,12 +149,7 @@ def _check_id(item: pytest.Item) -> str | None:
 
 def _other_flavour(item: pytest.Item, profile: Profile) -> bool:
     check_id = _check_id(item)
-    return check_id is not None and _foreign(check_id, profile)
-
-
-def _foreign(check_id: str, profile: Profile) -> bool:
-    part = check_id.split(".", 1)[0]
-    return profiles.FLAVOUR_PARTS.get(part, profile.flavour) != profile.flavour
+    return check_id is not None and profiles.other_flavours(check_id, profile.flavour)
 
 
 def _left_out_results(
@@ -177,7 +168,7 @@ def _left_out_results(
             continue
         if selected is not None and spec.id not in selected:
             continue
-        if detection is not None and _foreign(spec.id, detection.profile):
+        if detection is not None and profiles.other_flavours(spec.id, detection.profile.flavour):
             continue
         spec = assignment.spec(spec)
         assert not assignment.enabled(spec.id), f"{spec.id} is graded: its module is needed"
@@ -444,14 +435,12 @@ def pytest_runtest_makereport(
 
 def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeReport:
     """The GradeReport of the run that config belongs to."""
-    from .checks import ALL_MODULES
-
     # In the assignment's order (as pytest ran them), the checks of modules
     # that were not collected (LEFT_OUT) among them.
-    rank = {f"grader.checks.{name}": i for i, name in enumerate(ALL_MODULES)}
-    module = {spec.id: rank.get(spec.module, len(rank)) for spec in CHECKS.values()}
     results: list[CheckResult] = config.stash.get(RESULTS, [])
-    found = sorted(results, key=lambda r: module.get(r.id, len(rank)))
+    found = sorted(
+        results, key=lambda r: module_rank(CHECKS[r.id].module if r.id in CHECKS else "")
+    )
     proxy = config.stash.get(PROXY, None)
     staged = config.stash.get(STAGED, None)
     isolation = proxy.isolation if proxy else "none"

@@ -47,11 +47,16 @@ NOT_IN_CLASSES = frozenset({"dropout_forward.api", "layers.cache"})
 FLAVOUR_DEFAULTS = {"functions": "template", "classes": "classes"}
 
 
+def other_flavours(check_id: str, flavour: str) -> bool:
+    """Is the check about a part only another flavour has (FLAVOUR_PARTS)?"""
+    part = check_id.split(".", 1)[0]
+    return FLAVOUR_PARTS.get(part, flavour) != flavour
+
+
 def in_flavour(check_id: str, flavour: str) -> bool:
     """Is the check part of the assignment in this flavour at all (whatever
     the course year)?"""
-    part = check_id.split(".", 1)[0]
-    if FLAVOUR_PARTS.get(part, flavour) != flavour:
+    if other_flavours(check_id, flavour):
         return False
     return not (flavour == "classes" and check_id in NOT_IN_CLASSES)
 
@@ -71,8 +76,7 @@ class Profile:
         assignment did not have?"""
         if check_id.startswith("optim.adagrad") and not self.has_adagrad:
             return True
-        part = check_id.split(".", 1)[0]
-        return check_id in self.skips or FLAVOUR_PARTS.get(part, self.flavour) != self.flavour
+        return check_id in self.skips or other_flavours(check_id, self.flavour)
 
     def p_for(self, keep: float) -> float:
         """The value of dropout_param['p'] that keeps units with probability ``keep``."""

@@ -113,14 +113,21 @@ def diagnose(check_id: str, evidence: Evidence) -> list[Misconception]:
     return found
 
 
+def module_rank(module: str) -> int:
+    """The place of the check module named ``module`` (``grader.checks.NAME``,
+    or however pytest imported it) in the assignment's order,
+    grader.checks.ALL_MODULES; any other module comes after them."""
+    from .checks import ALL_MODULES
+
+    name = module.rsplit(".", 1)[-1]
+    return ALL_MODULES.index(name) if name in ALL_MODULES else len(ALL_MODULES)
+
+
 def ordered_checks() -> list[CheckSpec]:
     """Every check, in the order of the assignment: module by module as
     grader.checks.ALL_MODULES lists them, then as declared."""
-    from .checks import ALL_MODULES
-
     load_all()
-    rank = {f"grader.checks.{name}": i for i, name in enumerate(ALL_MODULES)}
-    return sorted(CHECKS.values(), key=lambda s: (rank.get(s.module, len(rank)), s.order))
+    return sorted(CHECKS.values(), key=lambda s: (module_rank(s.module), s.order))
 
 
 def load_all() -> None:

@@ -58,11 +58,9 @@ def pin_with(pids: Iterable[int]) -> None:
 
 def release() -> None:
     """Give this process back the CPUs it had before ``pin_with``."""
-    if _before:
-        allowed = _before.pop()
-        _before.clear()
+    if _before:  # pin_with records at most one: it moves this process once
         with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, allowed)
+            os.sched_setaffinity(0, _before.pop())
 
 
 def pin_slot(slot: int, processes: int) -> None:
