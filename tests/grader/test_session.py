@@ -23,8 +23,8 @@ from grader.report import GradeReport
 REFERENCE = REPO_ROOT / "examples" / "submissions" / "reference.zip"
 
 
-def _session_plugins(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """The names of the plugins registered in one grade's session."""
+def _sessions(monkeypatch: pytest.MonkeyPatch) -> list[pytest.Config]:
+    """The pytest config of each grade run from now on, in order."""
     seen: list[pytest.Config] = []
     collect = plugin.collect_report
 
@@ -33,6 +33,12 @@ def _session_plugins(monkeypatch: pytest.MonkeyPatch) -> set[str]:
         return collect(config, *args, **kwargs)
 
     monkeypatch.setattr(grade, "collect_report", spy)
+    return seen
+
+
+def _session_plugins(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The names of the plugins registered in one grade's session."""
+    seen = _sessions(monkeypatch)
     report, _ = grade.run(REFERENCE, seed=1, isolation="none", select=["dropout_forward.api"])
     assert report.score == report.max_score > 0
     (config,) = seen
@@ -73,18 +79,12 @@ def _grade_both_ways(
 ) -> tuple[GradeReport, GradeReport, frozenset[str]]:
     """The grade as run() gives it, leaving out the modules it does not need,
     and the grade with every check module collected (as pytest grader does)."""
-    left_out: list[frozenset[str]] = []
-    collect = plugin.collect_report
-
-    def spy(config: pytest.Config, *args: Any, **kwargs: Any) -> Any:
-        left_out.append(config.stash.get(LEFT_OUT, frozenset()))
-        return collect(config, *args, **kwargs)
-
-    monkeypatch.setattr(grade, "collect_report", spy)
+    seen = _sessions(monkeypatch)
     pruned, _ = grade.run(path, seed=3, isolation="none", config=assignment, **options)
     with monkeypatch.context() as every:
         every.setattr(grade, "_needed_modules", lambda *args: list(ALL_MODULES))
         collected, _ = grade.run(path, seed=3, isolation="none", config=assignment, **options)
+    left_out = [config.stash.get(LEFT_OUT, frozenset()) for config in seen]
     assert left_out[1] == frozenset()
     return pruned, collected, left_out[0]
 
