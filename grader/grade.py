@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from . import profiles
+from . import _scratch, profiles
 from .checks import ALL_MODULES
 from .config import AssignmentConfig, current
 from .errors import SubmissionError
@@ -250,7 +250,7 @@ class _Spare:
 
     def __init__(self, limits: Any, isolation: str) -> None:
         self.limits, self.isolation = limits, isolation
-        self.folder = Path(tempfile.mkdtemp(prefix="grader-spare-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="grader-spare-", dir=_scratch.root()))
         self.staging = self.folder / "submission"
         self.staging.mkdir()
         try:
@@ -415,7 +415,7 @@ def run(
             _start_spare(limits, level)
             spare = _take_spare(limits, level)
     try:
-        with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="grader-", dir=_scratch.root()) as tmp:
             staging = spare.staging if spare is not None else Path(tmp) / "submission"
             if files is None:
                 submission = open_submission(Path(path), staging)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .. import _scratch
 from .._files import write_atomic
 from ..config import AssignmentConfig, current, using
 from ..grade import unreadable
@@ -107,7 +108,9 @@ class LocalExecutor:
                     return
 
     def close(self) -> None:
-        pass
+        # The pool's processes have ended: their folders of temporary folders
+        # go, and those of a process killed mid-grade with them.
+        _scratch.sweep()
 
 
 class DaskExecutor:

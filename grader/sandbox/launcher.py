@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _scratch
 from . import protocol
 
 WORKER_DIR = Path(__file__).resolve().parent
@@ -381,7 +382,7 @@ class WorkerProcess:
         self.isolation = isolation
         # Holds output.log, which the worker inherits open as its descriptor 2;
         # under bwrap the folder itself is not in the sandbox.
-        self.workdir = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix="grader-work-", dir=_scratch.root()))
         self.process = _launch(
             [], submission, limits, isolation, self.workdir / "output.log",
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -607,7 +608,7 @@ class Zygote:
         self.staging = staging
         self.broken: str | None = None
         self.ready = False
-        self.workdir = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix="grader-zygote-", dir=_scratch.root()))
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.process = _launch(
@@ -653,7 +654,7 @@ class Zygote:
 
     def spawn(self) -> ZygoteWorker:
         """A worker forked for the submission now staged (ZygoteError if the zygote fails)."""
-        workdir = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        workdir = Path(tempfile.mkdtemp(prefix="grader-work-", dir=_scratch.root()))
         requests_in, requests = os.pipe()
         answers, answers_out = os.pipe()
         log = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -4,14 +4,17 @@ wrong in that head start can break the pool."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from grader import REPO_ROOT, config, grade
+from grader import REPO_ROOT, _scratch, config, grade
 from grader.batch import pool
 from grader.batch.runner import run_batch
 
@@ -79,3 +82,35 @@ def test_only_a_batch_with_something_to_grade_starts_the_fork_server(
     assert first.graded == 1 and len(started) == 1
     again = run_batch(folder, tmp_path / "out", jobs=1, progress=False, config=only)
     assert again.graded == 0 and again.cached == 1 and len(started) == 1
+
+
+def _ours_in_tmp() -> set[str]:
+    """What grading processes made in the system's temporary folder."""
+    return {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("grader-")}
+
+
+def test_a_pool_process_killed_mid_batch_leaves_no_temporary_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for zip_path in sorted((REPO_ROOT / "examples" / "submissions").glob("*.zip")):
+        shutil.copy(zip_path, folder / zip_path.name)
+    before = _ours_in_tmp()
+    killed: dict[int, list[str]] = {}
+
+    def kill_one(_: str) -> None:
+        if killed:
+            return
+        for name in sorted(_ours_in_tmp() - before):
+            pid = name.removeprefix(_scratch.PREFIX).split("-")[0]
+            if pid.isdigit() and int(pid) != os.getpid():
+                # Its sandbox and its next grade hold folders there.
+                held = os.listdir(Path(tempfile.gettempdir()) / name)
+                os.kill(int(pid), signal.SIGKILL)
+                killed[int(pid)] = held
+                return
+
+    summary = run_batch(folder, tmp_path / "out", jobs=2, progress=False, on_result=kill_one)
+    assert killed, "no pool process was found to kill"
+    assert any(held for held in killed.values()), killed  # it had folders when killed
+    assert summary.exit_code == 0 and summary.graded == 4, summary.failed
+    assert _ours_in_tmp() - before == set()

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from grader import REPO_ROOT
+from grader import REPO_ROOT, _scratch
 from grader import grade as grade_module
 from grader.config import current
 from grader.errors import SubmissionError
@@ -382,7 +382,13 @@ def run_group(
         damage = changes(before, snapshot(ctx, out=not cli))
         strays = strays_of(ctx.marker)
         connections = _accepted(sockets)
-    leftovers = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*"))
+    # The grading process's own folder (grader._scratch) stays while it runs;
+    # what is in it is the grade's.
+    leftovers = sorted(
+        str(p.relative_to(tmp))
+        for p in tmp.rglob("*")
+        if not (p.parent == tmp and p.name.startswith(_scratch.PREFIX) and p.is_dir())
+    )
     changes_ = honest_changes(attacks)
     with environment({}):
         honest = _honest(keyword, (), folder, honest_grades)
