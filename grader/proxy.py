@@ -8,7 +8,11 @@ in their code, a crash, an exit, a hang, an unreadable answer, arrives as a
 worker for the next call, so one bad function costs only its own checks.
 Only a worker that dies or hangs while importing the package is not started
 again: the import would do the same each time, and each attempt costs up to
-``start_seconds`` (a grade has dozens of calls).
+``start_seconds`` (a grade has dozens of calls). Likewise a function (or
+method) that did not answer within the time limit is not called again in the
+same grade: every later call of it fails at once, saying why, instead of
+costing another ``call_seconds`` each (a hanging dropout_forward cost four
+deadlines, 40 s, a grade).
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ class StudentProxy:
     _imports: dict[str, Any] | None = None
     #: Why importing the package killed or hung the worker, once it has.
     _import_failed: StudentError | None = None
+    #: The functions and methods that did not answer in time, by name.
+    _hung: set[str] = field(default_factory=set)
     _closed: bool = False
 
     def _ensure_worker(self) -> WorkerProcess | InProcessWorker:
@@ -146,11 +152,21 @@ class StudentProxy:
         )
 
     def request(self, body: dict[str, Any], what: str, module: str | None = None) -> Any:
+        callee = str(body.get("target") or f"{what}.{body.get('name')}")
+        if callee in self._hung:
+            raise StudentError(
+                "timeout",
+                f"{what}: not called again: it did not answer within the time limit "
+                f"({self.limits.call_seconds:g} s) when called earlier in this grade, so every "
+                "check that needs it scores 0 until the hang is fixed",
+            )
         worker = self._ensure_worker()
         try:
             answer = worker.request(body)
         except WorkerError as failure:
             self.events.append(f"{what}: {failure.message}")
+            if failure.kind == "timeout":
+                self._hung.add(callee)
             raise StudentError(failure.kind, f"{what}: {failure.message}") from None
         if type(answer) is not dict or type(answer.get("ok")) is not bool:
             raise StudentError("protocol", f"{what}: the worker sent an unreadable answer")

@@ -3,6 +3,8 @@ do, and the checks that do not depend on the broken part still run."""
 
 from __future__ import annotations
 
+import pytest
+
 from grader.grade import grade
 from grader.report import GradeReport
 from tests.grader.conftest import MakeSubmission
@@ -62,3 +64,28 @@ def test_missing_given_files_come_from_the_template() -> None:
     (warning,) = report.warnings
     assert "cs231n/layer_utils.py" in warning and "cs231n/solver.py" in warning
     assert "cs231n/layers.py" not in warning
+
+
+def test_a_function_that_hangs_costs_one_deadline_and_says_so(
+    make_submission: MakeSubmission, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dropout_forward loops forever: its first call times out, and every
+    later call of it in the grade fails at once instead of waiting again (the
+    dropout checks, dropout_backward's and the net's call it four times over)."""
+    monkeypatch.setenv("GRADER_CALL_SECONDS", "1.5")
+    hang = (
+        "layers.py",
+        '    p, mode = dropout_param["p"], dropout_param["mode"]\n',
+        '    p, mode = dropout_param["p"], dropout_param["mode"]\n    while True:\n        pass\n',
+    )
+    report = grade(make_submission(hang), keyword="dropout")
+    failed = {c.id: c.message for c in report.checks if c.points < c.max_points}
+    assert set(failed) == {c.id for c in report.checks}  # each needs dropout_forward
+    skipped = [m for m in failed.values() if "not called again" in m]
+    timed_out = [m for m in failed.values() if m not in skipped and "did not answer" in m]
+    assert timed_out and skipped and len(timed_out) + len(skipped) == len(failed), failed
+    assert all(m.startswith("dropout_forward: ") for m in skipped), skipped
+    assert any("(1.5 s) when called earlier in this grade" in m for m in skipped)
+    hung = [e for e in report.events if "did not answer" in e]
+    # One deadline waited for, not one per fixture that calls it.
+    assert hung == ["dropout_forward: it did not answer within the time limit"], report.events
