@@ -69,6 +69,12 @@ UNUSED_PLUGINS = (
     "logging",
     "faulthandler",
     "subtests",
+    # A grade sends pytest's output to /dev/null, and the student's code prints
+    # into the sandbox's log; the check modules are imported before pytest
+    # runs (registry.load_all), so no assert is ever rewritten. Together about
+    # 7% of a dropout-only grade's Python calls.
+    "capture",
+    "assertion",
 )
 
 
