@@ -11,13 +11,13 @@ and no half-written report is left.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
 from pathlib import Path
 
 from . import config
 from ._files import write_atomic
+from .batch.args import add_batch_arguments, store_path
 from .errors import ConfigError, SubmissionError
 from .profiles import PROFILES
 
@@ -114,7 +114,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return BATCH_USAGE
     executor = DaskExecutor(args.scheduler) if args.executor == "dask" else None
-    db_path = Path(args.db) if args.db else out / "results.sqlite"
+    db_path = store_path(args)
     try:
         summary = run_batch(
             folder,
@@ -194,17 +194,7 @@ def parser() -> argparse.ArgumentParser:
     b = _config_option(
         sub.add_parser("batch", help="grade a folder of submissions (resumable, parallel)")
     )
-    b.add_argument("folder", help="one zip, folder or notebook per student")
-    b.add_argument("--out", default="out", help="reports, exports and the store (default out/)")
-    b.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="grades at once (default: cores)"
-    )
-    b.add_argument("--executor", choices=("local", "dask"), default="local")
-    b.add_argument("--scheduler", help="the Dask scheduler's address, with --executor dask")
-    b.add_argument("--seed", type=int, help="one seed for all (default: from each content)")
-    b.add_argument("--db", help="the results store (default OUT/results.sqlite)")
-    b.add_argument("--no-progress", action="store_true", help="no progress bar")
-    b.set_defaults(run=cmd_batch)
+    add_batch_arguments(b).set_defaults(run=cmd_batch)
     z = sub.add_parser("gradescope-zip", help="build the Gradescope autograder zip")
     z.add_argument("out", help="the zip to write, e.g. autograder.zip")
     z.add_argument(

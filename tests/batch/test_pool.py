@@ -114,3 +114,45 @@ def test_a_pool_process_killed_mid_batch_leaves_no_temporary_folders(tmp_path: P
     assert any(held for held in killed.values()), killed  # it had folders when killed
     assert summary.exit_code == 0 and summary.graded == 4, summary.failed
     assert _ours_in_tmp() - before == set()
+
+
+@pytest.fixture
+def early(monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    """The fork server starts pool.start_early asked for (not started for real)."""
+    started: list[None] = []
+    monkeypatch.setattr(pool, "start_server", lambda: started.append(None))
+    return started
+
+
+def test_a_first_batch_starts_its_pool_before_the_grader_is_imported(
+    tmp_path: Path, early: list[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(REPO_ROOT / "examples" / "submissions" / "reference.zip", folder / "ada.zip")
+    out = tmp_path / "out"
+    assert pool.start_early(["batch", str(folder), "--out", str(out), "--jobs", "2"])
+    assert len(early) == 1
+    # A re-run (its store is there), Dask, another command, nothing to grade,
+    # or arguments the command will refuse: run_batch decides, as before.
+    out.mkdir()
+    (out / "results.sqlite").write_bytes(b"")
+    store = tmp_path / "elsewhere.sqlite"
+    store.write_bytes(b"")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".DS_Store").write_bytes(b"")
+    for argv in (
+        ["batch", str(folder), "--out", str(out)],
+        ["batch", str(folder), "--out", str(tmp_path / "new"), "--db", str(store)],
+        ["batch", str(folder), "--out", str(tmp_path / "new"), "--executor", "dask"],
+        ["grade", str(folder)],
+        ["batch", str(empty), "--out", str(tmp_path / "new")],
+        ["batch", str(tmp_path / "missing"), "--out", str(tmp_path / "new")],
+        ["batch", str(folder), "--out", str(tmp_path / "new"), "--jobs", "two"],
+        ["batch"],
+        [],
+    ):
+        assert not pool.start_early(argv), argv
+    assert len(early) == 1
+    assert capsys.readouterr() == ("", "")  # the command itself reports bad arguments
