@@ -64,9 +64,12 @@ def start_early(argv: list[str]) -> bool:
     except (argparse.ArgumentError, ValueError):
         return False
     folder = Path(args.folder)
-    if args.executor != "local" or not folder.is_dir() or store_path(args).exists():
-        return False
-    if not any(not entry.name.startswith(".") for entry in folder.iterdir()):
+    try:
+        if args.executor != "local" or not folder.is_dir() or store_path(args).exists():
+            return False
+        if not any(not entry.name.startswith(".") for entry in folder.iterdir()):
+            return False
+    except OSError:  # unreadable: the command itself will say what is wrong
         return False
     start_server()
     return True

@@ -156,3 +156,15 @@ def test_a_first_batch_starts_its_pool_before_the_grader_is_imported(
         assert not pool.start_early(argv), argv
     assert len(early) == 1
     assert capsys.readouterr() == ("", "")  # the command itself reports bad arguments
+
+
+def test_an_unreadable_class_folder_is_left_to_the_command(
+    tmp_path: Path, early: list[None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(self: Path) -> object:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    (tmp_path / "class").mkdir()
+    monkeypatch.setattr(Path, "iterdir", refused)
+    assert not pool.start_early(["batch", str(tmp_path / "class"), "--out", str(tmp_path / "o")])
+    assert early == []
