@@ -227,14 +227,16 @@ def main():
 #   and output log): first ``clean``, then fork a worker on them; answers
 #   ``{"pid": PID}`` (the worker's number in the sandbox);
 # - ``clean``: kill every process of the sandbox but the zygote (the previous
-#   student's leftovers), wait until they are gone, and empty /tmp and /work;
+#   student's leftovers), wait until they are gone, empty /tmp and /work, and
+#   remove System V IPC objects;
 #   answers ``{"clean": true}``, or ``{"clean": false, "why": ...}``;
 # - ``status`` ``pid``: the wait status of a worker that ended.
 #
 # What keeps one student from the next: the zygote is not dumpable, so a
 # student's process (same uid) cannot trace it, read its memory or reach its
-# descriptors; every process of a student is killed and the scratch folders
-# emptied before the next student's files are staged; and the trusted process
+# descriptors; every process of a student is killed, the scratch folders
+# emptied and the System V message queues and semaphores removed before the
+# next student's files are staged; and the trusted process
 # checks from outside that only the sandbox's init and the zygote are left.
 # A student's process can still signal the zygote: it then stops answering,
 # and the trusted process replaces the whole sandbox.
@@ -288,6 +290,35 @@ def _empty(folder):
             os.unlink(path)
 
 
+def _remove_sysv_ipc():
+    """Remove every System V message queue, semaphore set and shared memory
+    segment in the sandbox's IPC namespace: a student's process can make
+    them, and they outlive it (the seccomp filter refuses shared memory, the
+    other two are allowed). The zygote runs as the student's user, the
+    creator of each, so it may remove them. How many would not go."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    ipc_rmid = 0
+    removers = {
+        "msg": lambda ident: libc.msgctl(ident, ipc_rmid, None),
+        "sem": lambda ident: libc.semctl(ident, 0, ipc_rmid, 0),
+        "shm": lambda ident: libc.shmctl(ident, ipc_rmid, None),
+    }
+    kept = 0
+    for kind, remove in removers.items():
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                rows = f.read().splitlines()[1:]  # key, id, perms, ...
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) < 2 or not fields[1].isdigit() or remove(int(fields[1])) != 0:
+                kept += 1
+    return kept
+
+
 class Zygote:
     def __init__(self, control, limits):
         self.control = control
@@ -326,6 +357,9 @@ class Zygote:
             return {"clean": False, "why": f"the scratch folders could not be emptied: {exc}"}
         if left:
             return {"clean": False, "why": f"{len(left)} files would not go"}
+        kept = _remove_sysv_ipc()
+        if kept:
+            return {"clean": False, "why": f"{kept} System V IPC objects would not go"}
         return {"clean": True}
 
     def spawn(self, fds, defaults):

@@ -197,3 +197,50 @@ def test_a_zygote_that_says_clean_when_it_is_not_is_not_believed(
     assert not grade._spare and zygote.zygote.process.poll() is not None
     assert zygote.zygote.broken and "left in the sandbox" in zygote.zygote.broken
     _spy_passes()
+
+
+#: At import: a System V message queue holding a message, and a semaphore
+#: set, both of which outlive the process that made them.
+IPC_LEAVER = """
+import ctypes as _ctypes
+
+def _leave():
+    libc = _ctypes.CDLL(None, use_errno=True)
+    queue = libc.msgget(0x5EED, 0o1600)  # IPC_CREAT | 0600
+    message = _ctypes.create_string_buffer(b"\\x01\\0\\0\\0\\0\\0\\0\\0from the last student", 64)
+    sent = libc.msgsnd(queue, message, 21, 0)
+    semaphores = libc.semget(0x5EED, 1, 0o1600)
+    print("IPC-LEFT", queue, sent, semaphores)
+
+_leave()
+"""
+
+#: At import: any System V queue or semaphore set the last student left makes
+#: this submission's dropout wrong.
+IPC_SPY = """
+import ctypes as _ctypes
+
+def _found():
+    libc = _ctypes.CDLL(None, use_errno=True)
+    found = [libc.msgget(0x5EED, 0), libc.semget(0x5EED, 0, 0)]
+    for kind in ("msg", "sem", "shm"):
+        with open("/proc/sysvipc/" + kind) as f:
+            found += [len(f.read().splitlines()) - 1]
+    print("IPC-SPY", found)
+    return found != [-1, -1, 0, 0, 0]
+
+if _found():
+    def dropout_forward(x, dropout_param):
+        return x, (dropout_param, None)
+"""
+
+
+def test_a_student_leaves_no_system_v_ipc_for_the_next(zygote: grade._ZygoteSpare) -> None:
+    leaver = _grade("ipc-leaver", IPC_LEAVER)
+    left = next(line for line in leaver.output.splitlines() if line.startswith("IPC-LEFT"))
+    queue, sent, semaphores = (int(n) for n in left.split()[1:])
+    assert queue >= 0 and sent == 0 and semaphores >= 0, left  # they were made
+    spy = _grade("ipc-spy", IPC_SPY)
+    assert grade._spare == [zygote]  # the same sandbox graded both
+    assert "IPC-SPY [-1, -1, 0, 0, 0]" in spy.output, spy.output
+    assert spy.score == spy.max_score > 0
