@@ -18,7 +18,7 @@ import pytest
 from tools.compare import envs, nbgrader, otter, ours
 from tools.compare.assignment import CHECKS, MAX_POINTS, package_of, students
 from tools.compare.results import DROPOUT, WHOLE, Row, UnverifiedRunError, Way, verify
-from tools.compare.table import TARGET, headline, render
+from tools.compare.table import TARGET, headline, margin, margin_lines, render
 
 
 def _row(
@@ -217,6 +217,45 @@ def test_compare_headline_says_whether_the_target_is_met() -> None:
     assert otter_line.startswith("Otter-Grader: 1.500 s per submission at best")
     assert "ours 6.0x faster" in otter_line and otter_line.endswith(f"{TARGET:g}x not met")
     assert "ours 124.0x faster" in nbgrader_line and nbgrader_line.endswith("x met")
+
+
+def _class_row(size: int, seconds: float) -> Row:
+    names = [f"s{i}" for i in range(size)]
+    return Row(
+        tool="ours",
+        version="1.0",
+        way="one command for the class",
+        jobs=2,
+        scope=DROPOUT,
+        command="grade",
+        seconds=seconds,
+        expected={name: i < size // 2 for i, name in enumerate(names)},
+        scores={name: (8.0, 8.0) for name in names},
+    )
+
+
+def test_compare_margin_is_the_cost_of_each_further_submission() -> None:
+    small = [_class_row(10, s) for s in (1.3, 1.1, 1.2)]
+    big = [_class_row(50, s) for s in (3.2, 3.5, 3.3)]
+    found = margin(small, big)
+    assert found["sizes"] == [10, 50] and found["runs"] == 3 and found["jobs"] == 2
+    assert found["seconds"] == [1.2, 3.3]  # the medians
+    assert found["per_further_submission"] == pytest.approx((3.3 - 1.2) / 40)
+    rows = [
+        _row("nbgrader", 4.0, GOOD),
+        _row("Otter-Grader", 4.0, GOOD, way="a process per submission"),
+        _row("Otter-Grader", 2.0, GOOD, way="a process per submission", jobs=2),
+    ]
+    first, nbgrader_line, otter_line = margin_lines(found, rows)
+    assert first.startswith("ours at the margin: 0.052 s per further submission")
+    assert "10 in 1.20 s, 50 in 3.30 s, medians of 3" in first
+    # nbgrader's time per submission holds its start, spread over the class.
+    assert nbgrader_line.startswith("nbgrader: grades the class in one command")
+    assert "x less" not in nbgrader_line and "target" not in nbgrader_line
+    assert otter_line.startswith("Otter-Grader: 0.500 s per submission at best")
+    assert "9.5x less" in otter_line and otter_line.endswith(f"target {TARGET:g}x not met")
+    quick = margin(small, [_class_row(50, 1.3)])  # 40 more students in 0.1 s: 200x
+    assert margin_lines(quick, rows)[2].endswith("x met")
 
 
 def test_compare_envs_run_tools_with_their_own_bin_first(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ distinct) graded by
 - our grader, with its sandbox, driven both ways: ``python -m grader grade``
   per submission and ``python -m grader batch`` over the class from a cold
   store, 1 and ``jobs`` at a time, on the dropout parts only (the same
-  scope) and on the whole assignment,
+  scope) and on the whole assignment; and at the margin, what each further
+  submission costs (``table.margin``: batches of n and 5n, medians of 3),
 
 each other tool in its own throwaway environment (``envs``), every time taken
 from outside the tool's command, set-up, installs and a first warm-up run
@@ -38,9 +39,14 @@ from typing import Any
 from . import envs, nbgrader, otter, ours
 from .assignment import students
 from .results import DROPOUT, WHOLE, Row, UnverifiedRunError, verify
-from .table import TARGET, headline, render
+from .table import TARGET, headline, margin, margin_lines, render
 
 __all__ = ["UnverifiedRunError", "compare", "install", "machine", "machine_line"]
+
+#: The margin: ours over the class and over a class this many times larger,
+#: each batch run this many times (interleaved), dropout parts, ``jobs`` at a time.
+MARGIN_FACTOR = 5
+MARGIN_RUNS = 3
 
 
 def install(venvs: Path = envs.DEFAULT_HOME) -> tuple[envs.Env, envs.Env]:
@@ -115,12 +121,23 @@ def compare(
         for scope in (DROPOUT, WHOLE):
             for count in counts:
                 measured(ours.batch(class_, work / "ours", jobs=count, scope=scope))
+        big = students(n * MARGIN_FACTOR)
+        ours.prepare(big, work / "ours-big")
+        small_runs: list[Row] = []
+        big_runs: list[Row] = []
+        for i in range(MARGIN_RUNS):  # interleaved: a slower spell hits both sizes
+            for group, folder, runs in ((class_, "ours", small_runs), (big, "ours-big", big_runs)):
+                row = ours.batch(group, work / folder, jobs=jobs, scope=DROPOUT, run=f"-m{i}")
+                verify(row)
+                runs.append(row)
+        at_margin = margin(small_runs, big_runs)
     found["load_average_end"] = round(os.getloadavg()[0], 2)
     table = render(rows)
     summary = headline(rows)
+    marginal = margin_lines(at_margin, rows)
     print(f"compare: {n} submissions on {machine_line(found)}")
     print(table)
-    for line in summary:
+    for line in summary + marginal:
         print(f"compare: {line}")
     return {
         "machine": found,
@@ -130,5 +147,7 @@ def compare(
         "target": TARGET,
         "rows": [row.figures() for row in rows],
         "headline": summary,
+        "margin": at_margin,
+        "margin_headline": marginal,
         "table": table,
     }

@@ -54,9 +54,10 @@ def prepare(class_: list[Student], folder: Path) -> None:
     _run(_grade_command(folder, class_[0], folder / "warm", DROPOUT), folder / "warm.log")
 
 
-def batch(class_: list[Student], folder: Path, *, jobs: int, scope: str) -> Row:
-    """One ``grader batch`` over the class into a fresh store, timed."""
-    out = folder / f"batch-{jobs}-{_slug(scope)}"
+def batch(class_: list[Student], folder: Path, *, jobs: int, scope: str, run: str = "") -> Row:
+    """One ``grader batch`` over the class into a fresh store, timed (``run``
+    names a repeated run's store)."""
+    out = folder / f"batch-{jobs}-{_slug(scope)}{run}"
     command = [sys.executable, "-m", "grader", "batch", str(folder / "class"), "--out", str(out)]
     command += ["--jobs", str(jobs), "--no-progress", *_config(folder, scope)]
     start = time.perf_counter()
