@@ -92,8 +92,10 @@ def take_slot(
     batch's GRADER_* ``environment`` (``settings()`` where the batch runs;
     the fork server's own is as it was when the server started, perhaps for
     an earlier batch of the same process), its number in the pool and with
-    it a CPU, then its sandbox for the first task's grade, under the batch's
-    config (``config_text``, as grade_job gets it)."""
+    it a CPU, malloc tuned to reuse freed arrays (grader/_memory.py), then
+    its sandbox for the first task's grade, under the batch's config
+    (``config_text``, as grade_job gets it)."""
+    from .._memory import keep_freed_memory
     from ..config import current
     from ..grade import prestart
     from ..sandbox.affinity import pin_slot
@@ -108,6 +110,7 @@ def take_slot(
         slot = slots.value
         slots.value += 1
     pin_slot(slot, processes)
+    keep_freed_memory()  # grader/_memory.py: a grade's arrays reuse freed memory
     # Only a head start: the first grade starts a sandbox itself if this
     # fails, and reports whatever is wrong; an initializer that raised would
     # break the whole pool.

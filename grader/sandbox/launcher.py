@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from .. import _scratch
+from .._memory import TUNABLES
 from . import protocol
 
 WORKER_DIR = Path(__file__).resolve().parent
@@ -254,6 +255,9 @@ def _clean_env() -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        # Freed arrays are kept for the next one instead of faulted in again
+        # (grader/_memory.py): a dropout-only grade's worker 21 -> 13 ms of CPU.
+        "GLIBC_TUNABLES": TUNABLES,
     }
 
 
