@@ -2,12 +2,14 @@
 
 Each process that grades puts the folders of its grades (the staged
 submission, the sandbox's working folders) in one folder of its own in the
-system's temporary folder, ``grader-proc-PID-START`` (START: the process's
-start time, so that a later process with the same number is told apart).
-A process killed from outside (``kill -9``, the out-of-memory killer, a pool
-process lost mid-batch) cannot remove what it made; the next grading process
-on the machine, and a batch when it ends, remove the folders of every such
-process that is gone (``sweep``).
+system's temporary folder, ``grader-proc-NS-PID-START`` (NS: its PID
+namespace; START: its start time, so that a later process with the same
+number is told apart). A process killed from outside (``kill -9``, the
+out-of-memory killer, a pool process lost mid-batch) cannot remove what it
+made; the next grading process on the machine, and a batch when it ends,
+remove the folders of every such process that is gone (``sweep``). Only
+processes of the same PID namespace can be judged gone: the folders of
+another one (a container sharing the temporary folder) are left alone.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
+def _namespace() -> str:
+    """This process's PID namespace (the inode of /proc/self/ns/pid)."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "0"
+
+
 def root() -> Path:
     """This process's own folder for temporary folders, in the system's
     temporary folder (``tempfile.gettempdir()``, as it is now). Made on first
@@ -45,7 +55,7 @@ def root() -> Path:
     if _root is not None and _root[:2] == (pid, base) and _root[2].is_dir():
         return _root[2]
     sweep(base)
-    path = base / f"{PREFIX}{pid}-{_start_time(pid)}"
+    path = base / f"{PREFIX}{_namespace()}-{pid}-{_start_time(pid)}"
     try:
         path.mkdir(mode=0o700)
     except FileExistsError:
@@ -55,7 +65,7 @@ def root() -> Path:
     info = path.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         # Someone else's, under the name this process would use: not ours to use.
-        path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{pid}-x", dir=base))
+        path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{_namespace()}-{pid}-x", dir=base))
     _root = (pid, base, path)
     atexit.register(_remove, pid, path)
     return path
@@ -72,6 +82,7 @@ def sweep(base: Path | None = None) -> list[Path]:
     base = base or Path(tempfile.gettempdir())
     removed = []
     uid = os.getuid()
+    here = _namespace()
     with contextlib.suppress(OSError), os.scandir(base) as entries:
         for entry in entries:
             if not entry.name.startswith(PREFIX):
@@ -84,7 +95,10 @@ def sweep(base: Path | None = None) -> list[Path]:
                     continue
             except OSError:
                 continue
-            pid, _, started = entry.name[len(PREFIX) :].partition("-")
+            namespace, _, rest = entry.name[len(PREFIX) :].partition("-")
+            if namespace != here:
+                continue  # another PID namespace's: whether its process runs is not known here
+            pid, _, started = rest.partition("-")
             if pid.isdigit() and started == _start_time(int(pid)):
                 continue  # its process still runs
             if pid.isdigit() and started.startswith("x") and _start_time(int(pid)) is not None:

@@ -101,7 +101,7 @@ def test_a_pool_process_killed_mid_batch_leaves_no_temporary_folders(tmp_path: P
         if killed:
             return
         for name in sorted(_ours_in_tmp() - before):
-            pid = name.removeprefix(_scratch.PREFIX).split("-")[0]
+            pid = name.removeprefix(_scratch.PREFIX).split("-")[1]
             if pid.isdigit() and int(pid) != os.getpid():
                 # Its sandbox and its next grade hold folders there.
                 held = os.listdir(Path(tempfile.gettempdir()) / name)
