@@ -6,8 +6,10 @@ array of the same size is faulted in again, page by page. A grade makes and
 frees hundreds of such arrays (a 500x500 dropout call makes four): 50
 dropout-sized calls took 50,774 page faults untuned and 1,041 tuned. Tuned,
 arrays up to 32 MiB come from the heap and up to 256 MiB of freed heap is
-kept for reuse; larger arrays still get mappings of their own. The peak
-memory a grade uses does not change, only what is given back between arrays.
+kept for reuse; larger arrays still get mappings of their own. What a
+grade holds at its peak barely changes: a worker's peak resident memory was
+33.0 MiB tuned against 32.8 untuned for a dropout-only grade, and 35.9
+against 33.7 for the whole assignment (medians of 6 grades).
 
 The sandbox's worker gets the same through its environment (``TUNABLES``,
 read by glibc when the process starts); a process of the grader's that is
