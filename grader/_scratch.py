@@ -22,6 +22,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from ._proc import stat_fields
+
 PREFIX = "grader-proc-"
 
 #: This process's folder: (its pid, the temporary folder it is in, the folder).
@@ -31,8 +33,7 @@ _root: tuple[int, Path, Path] | None = None
 def _start_time(pid: int) -> str | None:
     """When process ``pid`` started (clock ticks since boot), None if there is none."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[19].decode()
+        return stat_fields(pid)[19]
     except (OSError, IndexError):
         return None
 
@@ -99,10 +100,9 @@ def sweep(base: Path | None = None) -> list[Path]:
             if namespace != here:
                 continue  # another PID namespace's: whether its process runs is not known here
             pid, _, started = rest.partition("-")
-            if pid.isdigit() and started == _start_time(int(pid)):
-                continue  # its process still runs
-            if pid.isdigit() and started.startswith("x") and _start_time(int(pid)) is not None:
-                continue  # a fallback folder (mkdtemp) of a process that still runs
+            running = _start_time(int(pid)) if pid.isdigit() else None
+            if running is not None and (started == running or started.startswith("x")):
+                continue  # its process still runs (its own folder, or a mkdtemp fallback)
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(Path(entry.path))
     return removed

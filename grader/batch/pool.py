@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 from typing import Any, NoReturn
@@ -75,6 +76,21 @@ def start_early(argv: list[str]) -> bool:
     return True
 
 
+def executor(
+    jobs: int,
+    config_text: str | None = None,
+    rubric_text: str | None = None,
+    processes: int | None = None,
+) -> ProcessPoolExecutor:
+    """``jobs`` pool processes as a batch has them: forked from the fork
+    server, each started by ``take_slot`` under the batch's config and
+    environment. ``processes``: how many grading processes share this
+    machine's CPUs (default ``jobs``)."""
+    found = context()
+    start = (found.Value("i", 0), processes or jobs, config_text, rubric_text, settings())
+    return ProcessPoolExecutor(jobs, mp_context=found, initializer=take_slot, initargs=start)
+
+
 def settings() -> dict[str, str]:
     """This process's GRADER_* environment variables (the limits' overrides,
     the seed), for ``take_slot``."""
@@ -102,7 +118,7 @@ def take_slot(
     from .jobs import _config
 
     if environment is not None:
-        for name in [n for n in os.environ if n.startswith("GRADER_")]:
+        for name in settings():
             del os.environ[name]
         os.environ.update(environment)
 

@@ -21,7 +21,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,22 +69,14 @@ class LocalExecutor:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
-        self.context = pool.context()
 
     def run(self, tasks: list[Task]) -> Iterator[tuple[Task, str | BaseException]]:
         remaining = list(tasks)
         for attempt in range(2):
             first = remaining[0] if remaining else None
-            start = (
-                self.context.Value("i", 0),
-                self.jobs,
-                first.config_text if first else None,
-                first.rubric_text if first else None,
-                pool.settings(),
-            )
-            with ProcessPoolExecutor(
-                self.jobs, mp_context=self.context, initializer=pool.take_slot, initargs=start
-            ) as processes:
+            config_text = first.config_text if first else None
+            rubric_text = first.rubric_text if first else None
+            with pool.executor(self.jobs, config_text, rubric_text) as processes:
                 running: dict[Future[str], Task] = {
                     processes.submit(grade_job, *t.args): t for t in remaining
                 }

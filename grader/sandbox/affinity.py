@@ -25,15 +25,15 @@ import contextlib
 import os
 from collections.abc import Iterable
 
+from .._proc import stat_fields
+
 #: This process's CPUs before ``pin_with`` moved it, until ``release``.
 _before: list[set[int]] = []
 
 
 def current_cpu() -> int:
     """The CPU this process last ran on (field 39 of /proc/self/stat)."""
-    with open("/proc/self/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[36])
+    return int(stat_fields()[36])
 
 
 def pin_with(pids: Iterable[int]) -> None:

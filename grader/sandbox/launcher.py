@@ -52,6 +52,7 @@ import numpy as np
 
 from .. import _scratch
 from .._memory import TUNABLES
+from .._proc import stat_fields
 from . import protocol
 
 WORKER_DIR = Path(__file__).resolve().parent
@@ -309,11 +310,10 @@ def descendants(pid: int) -> list[int]:
 def _running(pid: int) -> bool:
     """Is the process there and not a zombie?"""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            state = f.read().rsplit(b")", 1)[1].split()[0]
+        state = stat_fields(pid)[0]
     except (OSError, IndexError):
         return False
-    return state not in (b"Z", b"X")
+    return state not in ("Z", "X")
 
 
 def memory_of(pid: int) -> int:
@@ -376,6 +376,15 @@ def _launch(
         os.close(descriptor)
         if seccomp is not None:
             os.close(seccomp)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill a process started by ``_launch`` and everything in its session
+    (under bwrap: the whole sandbox), and reap it."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 class WorkerProcess:
@@ -508,10 +517,7 @@ class WorkerProcess:
         raise self.dead
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        _stop(self.process)
 
     def _count_leftovers(self) -> tuple[int, int]:
         """Processes (beside the worker) and threads (beside its main thread)
@@ -598,9 +604,9 @@ class Zygote:
     The submission is read from ``staging``, which bubblewrap binds itself:
     the process stages each submission into it, spawns, grades, and calls
     ``clean`` before the next one. ``clean`` has the zygote kill every
-    process of the student's and empty /tmp and /work, then checks from
-    outside that only the sandbox's init and the zygote are left and the two
-    folders are empty. Any failure, or a zygote that does not answer in time,
+    process of the student's, empty /tmp and /work and remove System V IPC
+    objects, then checks from outside that only the sandbox's init and the
+    zygote are left and the two folders are empty. Any failure, or a zygote that does not answer in time,
     sets ``broken``: the sandbox is then of no further use and must be
     closed (a fresh one, or a worker of its own, grades the next submission).
     """
@@ -730,10 +736,7 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the sandbox and everything in it."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        _stop(self.process)
         self.control.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +32,7 @@ def _spare_of_this_process() -> tuple[int, Any, bool]:
 
 
 def _first_tasks(config_text: str | None) -> list[tuple[int, Any, bool]]:
-    context = pool.context()
-    start = (context.Value("i", 0), 2, config_text, None, pool.settings())
-    with ProcessPoolExecutor(
-        2, mp_context=context, initializer=pool.take_slot, initargs=start
-    ) as processes:
+    with pool.executor(2, config_text) as processes:
         return [processes.submit(_spare_of_this_process).result() for _ in range(2)]
 
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 import pytest
 
 from grader import REPO_ROOT, grade
-from grader.batch.pool import take_slot
+from grader.batch.pool import executor
 from grader.sandbox import affinity, launcher
 
 pytestmark = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
@@ -67,9 +65,7 @@ def _slot_of_pool_process() -> set[int]:
 @pytest.mark.parametrize(("processes", "pinned"), [(2, True), (64, False)])
 def test_a_pool_process_takes_a_cpu_of_its_own(processes: int, pinned: bool) -> None:
     cpus = os.sched_getaffinity(0)
-    context = get_context("forkserver")
-    slots = (context.Value("i", 0), processes, None, None, None)
-    with ProcessPoolExecutor(2, mp_context=context, initializer=take_slot, initargs=slots) as pool:
+    with executor(2, processes=processes) as pool:
         found = [pool.submit(_slot_of_pool_process) for _ in range(8)]
         taken = [f.result() for f in found]
     if pinned:
