@@ -1,13 +1,16 @@
 import os
 import sys
 
-from .batch.pool import start_early
+from .batch.pool import start_early as start_pool
+from .spare import start_early as start_sandbox
 
-# Before the grader's imports (pytest, numpy, the checks: about 0.2 s), so
-# that a first batch's pool starts importing them at the same time.
-start_early(sys.argv[1:])
+# Before the grader's imports (pytest, numpy, the checks: about 0.2 s): a first
+# batch's pool starts importing them at the same time, and a single grade's
+# sandbox starts Python and numpy, so that neither waits for the other.
+if not start_pool(sys.argv[1:]):
+    start_sandbox(sys.argv[1:])
 
-from .cli import main  # noqa: E402
+from .cli import main
 
 try:
     code = main()

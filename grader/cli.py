@@ -17,9 +17,8 @@ from pathlib import Path
 
 from . import config
 from ._files import write_atomic
-from .batch.args import add_batch_arguments, store_path
+from .args import add_batch_arguments, add_grade_arguments, config_option, store_path
 from .errors import ConfigError, SubmissionError
-from .profiles import PROFILES
 
 EXIT_OK, EXIT_USAGE, EXIT_SUBMISSION, EXIT_WRITE = 0, 2, 3, 4
 
@@ -163,35 +162,12 @@ def cmd_gradescope_zip(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _config_option(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument(
-        "--config",
-        metavar="FILE",
-        help="the assignment config, a TOML file (default: $GRADER_CONFIG, else the "
-        "repository's assignment.toml, the course's assignment); see docs/config.md",
-    )
-    return p
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    g = _config_option(sub.add_parser("grade", help="grade one submission"))
-    g.add_argument(
-        "submission",
-        help="a submission zip or folder (with cs231n/ or loose module files), "
-        "a single layers.py / optim.py / fc_net.py, or a notebook",
-    )
-    g.add_argument("--out", help="write report.json and report.html into this folder")
-    g.add_argument("-k", help="only the checks whose ids match this pytest -k expression")
-    g.add_argument("--seed", type=int, help="seed of the random inputs (the report gives it)")
-    g.add_argument(
-        "--profile",
-        choices=sorted(PROFILES),
-        help="the course year's conventions (default: detected from the code)",
-    )
+    g = add_grade_arguments(config_option(sub.add_parser("grade", help="grade one submission")))
     g.set_defaults(run=cmd_grade)
-    b = _config_option(
+    b = config_option(
         sub.add_parser("batch", help="grade a folder of submissions (resumable, parallel)")
     )
     add_batch_arguments(b).set_defaults(run=cmd_batch)
@@ -203,13 +179,13 @@ def parser() -> argparse.ArgumentParser:
         help="leave inline questions out of results.json (TAs grade them elsewhere)",
     )
     z.set_defaults(run=cmd_gradescope_zip)
-    r = _config_option(sub.add_parser("release", help="build the student release (make release)"))
+    r = config_option(sub.add_parser("release", help="build the student release (make release)"))
     r.add_argument("--out", default="out/release", help="folder to build in (out/release)")
     r.set_defaults(run=cmd_release)
     sub.add_parser("misconceptions", help="list the diagnosable mistakes").set_defaults(
         run=cmd_misconceptions
     )
-    _config_option(
+    config_option(
         sub.add_parser("checks", help="list the checks with their points and visibility")
     ).set_defaults(run=cmd_checks)
     sub.add_parser("docs", help="print docs/checks.md, the catalogue").set_defaults(run=cmd_docs)

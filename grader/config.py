@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._package import REPO_ROOT
 from .errors import ConfigError
-from .registry import CheckSpec, ordered_checks
 
 if TYPE_CHECKING:
     from .questions.suggest import Rubric
+    from .registry import CheckSpec
     from .sandbox.launcher import Limits
 
 #: The default config, and the environment variable that names another.
@@ -144,6 +144,7 @@ class AssignmentConfig:
         """Every check of the assignment's flavour in the assignment's order, as
         graded, and whether it is enabled."""
         from .profiles import in_flavour
+        from .registry import ordered_checks
 
         return [
             (self.spec(s), self.enabled(s.id))
@@ -372,6 +373,8 @@ def _limits(read: _Reader, raw: Any) -> LimitSettings:
 
 
 def _checks(read: _Reader, raw: Any) -> dict[str, CheckSetting]:
+    from .registry import ordered_checks  # imports the checks: not for limits_selected
+
     declared = {s.id: s for s in ordered_checks()}
     settings = {
         s.id: CheckSetting(float(s.points), "public" if s.public else "hidden")
@@ -412,6 +415,8 @@ def _checks(read: _Reader, raw: Any) -> dict[str, CheckSetting]:
 
 
 def _parts(read: _Reader, raw: Any) -> dict[str, bool]:
+    from .registry import ordered_checks
+
     parts = {s.part: True for s in ordered_checks()}
     table = read.table(raw, ("parts",))
     for part, value in table.items():
@@ -528,6 +533,24 @@ def load_selected(given: str | os.PathLike[str] | None = None) -> AssignmentConf
             source=path,
         ) from None
     return _load_cached(str(path), (info.st_mtime_ns, info.st_size))
+
+
+def limits_selected(given: str | os.PathLike[str] | None = None) -> LimitSettings | None:
+    """The limits of the config ``find`` chooses, read without validating the
+    rest of the file (which imports every check): for starting a sandbox
+    before the command has loaded its config (grader.spare.start_early).
+    None when the file cannot be read, is not TOML or its limits are not
+    valid: the command's own ``load_selected`` then says what is wrong."""
+    path = find(given)
+    if path is None:
+        return LimitSettings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    read = _Reader()
+    limits = _limits(read, data.get("limits", {}))
+    return None if read.problems else limits
 
 
 _scoped: list[AssignmentConfig] = []

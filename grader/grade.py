@@ -3,13 +3,9 @@ code runs only in the sandboxed worker), and gather a ``GradeReport``."""
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import dataclasses
-import functools
-import multiprocessing.util
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -20,6 +16,7 @@ from typing import Any
 import pytest
 
 from . import _scratch, profiles
+from . import spare as spares
 from .checks import ALL_MODULES
 from .config import AssignmentConfig, current
 from .errors import SubmissionError
@@ -244,142 +241,6 @@ def _outputs(
         proxy.close()
 
 
-class _Spare:
-    """A worker started ahead for the next grade of this process, on a
-    staging folder that is still empty: the files staged into it later are
-    what the worker imports. A batch keeps one per grading process
-    (``run(warm=True)``), which takes the worker's start (Python and numpy,
-    about 0.1 s of CPU) out of the next grade's wait. It is used only by a
-    grade with the same limits and isolation level, grades one submission,
-    and is closed, with its folder, when this process exits. (In bubblewrap
-    the spare is a ``_ZygoteSpare`` instead.)"""
-
-    def __init__(self, limits: Any, isolation: str) -> None:
-        self.limits, self.isolation = limits, isolation
-        self.folder = Path(tempfile.mkdtemp(prefix="grader-spare-", dir=_scratch.root()))
-        self.staging = self.folder / "submission"
-        self.staging.mkdir()
-        try:
-            self._start()
-        except BaseException:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            raise
-
-    def _start(self) -> None:
-        from .sandbox.launcher import WorkerProcess
-
-        self.worker: Any = WorkerProcess(self.staging, self.limits, self.isolation)
-
-    def _stop(self) -> None:
-        self.worker.close()
-
-    def usable(self) -> bool:
-        return self.worker.dead is None and self.worker.process.poll() is None
-
-    def worker_for_grade(self) -> Any:
-        """The worker that grades the submission now staged."""
-        return self.worker
-
-    def recycle(self) -> bool:
-        """After its grade: can it serve the next one? A worker serves one."""
-        return False
-
-    def discard(self) -> None:
-        self._stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class _ZygoteSpare(_Spare):
-    """The bubblewrap sandbox a batch's grading process keeps from one grade
-    to the next (``sandbox.launcher.Zygote``): it imports numpy once and forks
-    a fresh worker for each submission, which is staged into the one folder
-    it binds. After each grade it ends the student's processes and empties
-    its scratch folders, checked from outside, and the staging folder is
-    emptied; if any of that fails it is closed and replaced. A zygote that
-    cannot fork a worker leaves the grade to a worker of its own."""
-
-    def _start(self) -> None:
-        from .sandbox.launcher import Zygote
-
-        self.zygote = Zygote(self.staging, self.limits)
-
-    def _stop(self) -> None:
-        self.zygote.close()
-
-    def usable(self) -> bool:
-        return self.zygote.broken is None and self.zygote.process.poll() is None
-
-    def worker_for_grade(self) -> Any:
-        from .sandbox.launcher import ZygoteError
-
-        try:
-            return self.zygote.spawn()
-        except (ZygoteError, OSError):
-            return None
-
-    def recycle(self) -> bool:
-        if not self.zygote.clean():
-            return False
-        try:
-            for entry in list(self.staging.iterdir()):
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry)
-                else:
-                    entry.unlink()
-        except OSError:
-            return False
-        return True
-
-
-_spare: list[_Spare] = []
-
-
-def _take_spare(limits: Any, isolation: str) -> _Spare | None:
-    """The spare, if there is one that fits; any other is discarded."""
-    if not _spare:
-        return None
-    spare = _spare.pop()
-    if spare.limits == limits and spare.isolation == isolation and spare.usable():
-        return spare
-    spare.discard()
-    return None
-
-
-def prestart(config: AssignmentConfig | None = None) -> None:
-    """Start the sandbox for this process's next grade now, under ``config``
-    (default ``current()``): a batch's pool process does before its first
-    task, so that the sandbox starts while the task is on its way."""
-    from .sandbox.launcher import isolation_level
-
-    config = config or current()
-    _start_spare(config.limits.sandbox(), isolation_level())
-
-
-def _start_spare(limits: Any, isolation: str) -> None:
-    if _spare:
-        return
-    kind = _ZygoteSpare if isolation == "bwrap" else _Spare
-    try:
-        _spare.append(kind(limits, isolation))
-    except OSError:  # no spare only costs the next grade its wait
-        return
-    _discard_at_exit()
-
-
-@functools.cache
-def _discard_at_exit() -> None:
-    """Once per process: discard the spare when it exits. A pool process ends
-    through multiprocessing, which runs its own finalizers, not atexit's."""
-    atexit.register(discard_spare)
-    multiprocessing.util.Finalize(None, discard_spare, exitpriority=10)
-
-
-def discard_spare() -> None:
-    """Close the spare worker, if any, and remove its folder."""
-    while _spare:
-        _spare.pop().discard()
-
-
 def run(
     path: Path,
     *,
@@ -403,7 +264,7 @@ def run(
     the report); ``questions=False`` leaves the notebooks alone (no inline
     answers, no outputs against code), as the self-check does. ``warm``
     starts a sandboxed worker for this process's next grade before returning
-    (``_Spare``): for a batch, which grades one submission after another.
+    (``grader.spare``): for a batch, which grades one submission after another.
     """
     if profile is not None:
         profiles.get(profile)  # an unknown name fails before any work
@@ -414,12 +275,12 @@ def run(
         from .sandbox.launcher import isolation_level
 
         level, limits = isolation or isolation_level(), config.limits.sandbox()
-        spare = _take_spare(limits, level)
+        spare = spares.take(limits, level)
         if spare is None and warm and level == "bwrap":
             # A batch process's first grade: the zygote it keeps grades it too,
             # rather than a worker of its own and then a zygote for the next.
-            _start_spare(limits, level)
-            spare = _take_spare(limits, level)
+            spares.start(limits, level)
+            spare = spares.take(limits, level)
     try:
         with tempfile.TemporaryDirectory(prefix="grader-", dir=_scratch.root()) as tmp:
             staging = spare.staging if spare is not None else Path(tmp) / "submission"
@@ -484,10 +345,8 @@ def run(
             return report, session.config.stash.get(EVIDENCE, {})
     finally:
         affinity.release()
-        if spare is not None:  # its worker is closed by now
-            if not _spare and spare.recycle():
-                _spare.append(spare)
-            else:
-                spare.discard()
+        # The spare's worker is closed by now; a batch keeps it for the next grade.
+        if spare is not None and not (warm and spares.keep(spare)):
+            spare.discard()
         if warm and level is not None:
-            _start_spare(limits, level)
+            spares.start(limits, level)

@@ -1,7 +1,8 @@
 """Timings on this machine, in one run: ``make bench``.
 
 - one grade, warm (the command a student or TA types), wall time;
-- the same checks with the sandbox and in-process (``isolation="none"``);
+- the same checks with the sandbox (cold, as ``make grade`` starts it, and
+  warm) and in-process (``isolation="none"``);
 - batch throughput over N generated submissions (default 100, all
   different), cold (a fresh store) and re-run (everything in the store);
 - with --compare, the same small dropout assignment graded by Otter-Grader,
@@ -62,33 +63,81 @@ def one_grade(runs: int) -> dict[str, float]:
     return {"make_grade_wall_median_s": round(statistics.median(times), 3)}
 
 
-def engines(runs: int) -> dict[str, float]:
-    """One grade in this process, repeated: in-process (``isolation="none"``),
-    sandboxed from cold (the worker starts during the grade, as in a single
-    ``make grade``), and sandboxed warm (a batch's way: the previous grade left
-    its zygote sandbox, numpy imported, to fork this grade's worker,
-    ``run(warm=True)``; a pause stands for the batch storing the previous
-    result). Each median of ``runs``, the three kinds
-    interleaved so that a slower spell of the machine hits them alike."""
-    from grader.grade import discard_spare, run
+#: What ``python -m grader grade`` does between starting its sandbox
+#: (grader.spare.start_early) and its grade: importing the CLI, loading the
+#: config (which imports the checks) and the grade module. Timed in a fresh
+#: interpreter by ``command_head_start``.
+_HEAD_START = """
+import sys, time
+from grader.spare import start_early
+start_early(["grade", sys.argv[1]])
+begin = time.perf_counter()
+import grader.cli, grader.config, grader.grade
+grader.config.load_selected()
+print(time.perf_counter() - begin)
+"""
 
+
+def command_head_start(runs: int) -> float:
+    """The head start ``make grade``'s sandbox has on its grade (median of ``runs``)."""
+    zip_path = str(ROOT / "examples/submissions/reference.zip")
+    found = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", _HEAD_START, zip_path],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        found.append(float(done.stdout))
+    return statistics.median(found)
+
+
+def engines(runs: int) -> dict[str, float]:
+    """One grade in this process, repeated, four ways:
+
+    - ``none``: in-process (``isolation="none"``);
+    - ``bwrap``: sandboxed from cold, the worker started by the grade itself
+      (a program that calls ``grader.grade`` with nothing started);
+    - ``bwrap_command``: as ``make grade`` grades: its sandbox was started
+      when the command began (``spare.start_early``), and the command's
+      imports gave it a head start, measured (``command_head_start``);
+    - ``bwrap_warm``: a batch's way: the previous grade left its zygote
+      sandbox, numpy imported, to fork this grade's worker
+      (``run(warm=True)``); a pause stands for the batch storing the previous
+      result.
+
+    Each a median of ``runs``, the kinds interleaved so that a slower spell
+    of the machine hits them alike."""
+    from grader.grade import run
+    from grader.sandbox.launcher import isolation_level
+    from grader.spare import discard_spare, start
+
+    head_start = command_head_start(3)
     zip_path = ROOT / "examples/submissions/reference.zip"
-    kinds = {"none": ("none", False), "bwrap": (None, False), "bwrap_warm": (None, True)}
+    kinds = {"none": "none", "bwrap": None, "bwrap_command": None, "bwrap_warm": None}
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
     for seed in range(runs + 1):  # the first round is not counted: imports, caches
-        for kind, (isolation, warm) in kinds.items():
-            if warm:
+        for kind, isolation in kinds.items():
+            if kind == "bwrap_warm":
                 run(zip_path, seed=seed, isolation=isolation, warm=True)  # leaves the spare
                 time.sleep(0.2)
-            start = time.perf_counter()
+            elif kind == "bwrap_command":
+                from grader.config import current
+
+                start(current().limits.sandbox(), isolation_level())
+                time.sleep(head_start)
+            begin = time.perf_counter()
             run(zip_path, seed=seed, isolation=isolation)
             if seed:
-                times[kind].append(time.perf_counter() - start)
+                times[kind].append(time.perf_counter() - begin)
             discard_spare()
     figures = {
         f"grade_{kind}_median_s": round(statistics.median(t), 3) for kind, t in times.items()
     }
-    for kind in ("bwrap", "bwrap_warm"):
+    figures["command_head_start_s"] = round(head_start, 3)
+    for kind in ("bwrap", "bwrap_command", "bwrap_warm"):
         ratio = figures[f"grade_{kind}_median_s"] / figures["grade_none_median_s"]
         figures[f"isolation_ratio{kind.removeprefix('bwrap')}"] = round(ratio, 2)
     return figures

@@ -51,7 +51,7 @@ def start_early(argv: list[str]) -> bool:
     something to grade. True when it started the server."""
     import argparse
 
-    from .args import add_batch_arguments, store_path
+    from ..args import add_batch_arguments, store_path
 
     class Quiet(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:  # the command itself will say it
@@ -113,8 +113,8 @@ def take_slot(
     (``config_text``, as grade_job gets it)."""
     from .._memory import keep_freed_memory
     from ..config import current
-    from ..grade import prestart
     from ..sandbox.affinity import pin_slot
+    from ..spare import prestart
     from .jobs import _config
 
     if environment is not None:

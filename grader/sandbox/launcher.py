@@ -606,9 +606,10 @@ class Zygote:
     ``clean`` before the next one. ``clean`` has the zygote kill every
     process of the student's, empty /tmp and /work and remove System V IPC
     objects, then checks from outside that only the sandbox's init and the
-    zygote are left and the two folders are empty. Any failure, or a zygote that does not answer in time,
-    sets ``broken``: the sandbox is then of no further use and must be
-    closed (a fresh one, or a worker of its own, grades the next submission).
+    zygote are left and the two folders are empty. Any failure, or a zygote
+    that does not answer in time, sets ``broken``: the sandbox is then of no
+    further use and must be closed (a fresh one, or a worker of its own,
+    grades the next submission).
     """
 
     isolation = "bwrap"

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from grader import REPO_ROOT, _scratch, config, grade
+from grader import REPO_ROOT, _scratch, config
+from grader import spare as spares
 from grader.batch import pool
 from grader.batch.runner import run_batch
 
@@ -25,10 +26,10 @@ cpu_seconds = 50
 
 def _spare_of_this_process() -> tuple[int, Any, bool]:
     """In a pool process: its spare sandboxes, the first's limits, and whether it runs."""
-    spares = list(grade._spare)
-    if not spares:
+    kept = list(spares.kept)
+    if not kept:
         return 0, None, False
-    return len(spares), spares[0].limits, spares[0].usable()
+    return len(kept), kept[0].limits, kept[0].usable()
 
 
 def _first_tasks(config_text: str | None) -> list[tuple[int, Any, bool]]:

@@ -219,6 +219,27 @@ def test_config_limits_reach_the_sandbox_and_the_experiment(
     assert "did not finish within 1e-06 s" in report.checks[0].message
 
 
+def test_config_limits_are_read_alone_as_the_full_load_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """limits_selected (for starting a sandbox before the grader is imported)
+    gives what load_selected gives, or None where the full load will refuse."""
+    assert config.limits_selected() == config.load_selected().limits
+    text = "[limits]\ncall_seconds = 4.5\ncpu_seconds = 30\nmemory_mb = 1024\n"
+    path = _write(tmp_path, text)
+    assert config.limits_selected(str(path)) == config.load(path).limits
+    assert config.limits_selected(str(path)).sandbox().call_seconds == 4.5  # type: ignore[union-attr]
+    monkeypatch.setenv(config.ENV, str(path))
+    assert config.limits_selected() == config.load(path).limits
+    monkeypatch.delenv(config.ENV)
+    for bad in ("[limits]\ncpu_seconds = 'lots'\n", "[limits\n", "[limits]\nwall = 3\n"):
+        assert config.limits_selected(str(_write(tmp_path, bad, "bad.toml"))) is None, bad
+    assert config.limits_selected(str(tmp_path / "missing.toml")) is None
+    # Elsewhere in the file, a mistake is the full load's to report.
+    mixed = _write(tmp_path, text + '[checks]\n"no.such" = { points = 1 }\n', "mixed.toml")
+    assert config.limits_selected(str(mixed)) == config.parse(text).limits
+
+
 def test_config_rubric_is_relative_to_the_config_and_scales_key_points(tmp_path: Path) -> None:
     shutil.copy(REPO_ROOT / "grader/questions/rubric.toml", tmp_path / "my_rubric.toml")
     path = _write(

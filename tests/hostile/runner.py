@@ -32,10 +32,10 @@ from pathlib import Path
 from string import Template
 
 from grader import REPO_ROOT, _scratch
-from grader import grade as grade_module
+from grader import spare as spares
 from grader.config import current
 from grader.errors import SubmissionError
-from grader.grade import grade
+from grader.grade import run
 from grader.report import GradeReport
 from grader.sandbox.launcher import Limits
 from tests.hostile.attacks import FILE_OF, Attack, Context
@@ -372,7 +372,10 @@ def run_group(
                 report, stdout = _cli(submission, ctx, keyword, env | {"TMPDIR": str(tmp)})
             else:
                 try:
-                    report = grade(submission, keyword=keyword, seed=SEED, config=config)
+                    # warm: the zygote is kept for the honest grade right after
+                    report, _ = run(
+                        submission, keyword=keyword, seed=SEED, config=config, warm=True
+                    )
                 except SubmissionError as exc:
                     from grader.grade import unreadable
 
@@ -417,11 +420,11 @@ def _zygote_for(limits: Limits) -> None:
     group's attacks are graded on it, and the honest submission right after
     on the same sandbox when the limits are the defaults (what one student's
     code leaves for the next)."""
-    spare = grade_module._take_spare(limits, "bwrap")
+    spare = spares.take(limits, "bwrap")
     if spare is not None:
-        grade_module._spare.append(spare)
+        spares.kept.append(spare)
     else:
-        grade_module._start_spare(limits, "bwrap")
+        spares.start(limits, "bwrap")
 
 
 def _honest(
@@ -437,7 +440,7 @@ def _honest(
     if changes_ and key in cache:
         return cache[key]
     root = write_folder(folder / ("baseline" if changes_ else "honest"), honest_files(changes_))
-    report = grade(root, keyword=keyword, seed=SEED)
+    report, _ = run(root, keyword=keyword, seed=SEED, warm=True)
     cache[key] = report
     return report
 

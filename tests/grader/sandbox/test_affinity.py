@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 import pytest
 
 from grader import REPO_ROOT, grade
+from grader import spare as spares
 from grader.batch.pool import executor
 from grader.sandbox import affinity, launcher
 
@@ -25,7 +26,7 @@ def cpus_kept() -> Iterator[set[int]]:
     before = os.sched_getaffinity(0)
     yield before
     os.sched_setaffinity(0, before)  # whatever a failing test left
-    grade.discard_spare()
+    spares.discard_spare()
 
 
 def test_a_grade_runs_with_its_sandbox_on_one_cpu_and_gives_the_cpus_back(

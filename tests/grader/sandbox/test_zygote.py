@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader import REPO_ROOT, grade
+from grader import spare as spares
 from grader.report import GradeReport
 from grader.sandbox import launcher
 from grader.sandbox.launcher import WORKER_DIR, isolation_level
@@ -96,20 +97,20 @@ def _files(code: str) -> dict[tuple[str, ...], bytes]:
 
 
 def _grade(name: str, code: str = "") -> GradeReport:
-    report, _ = grade.run(Path(name), seed=3, files=_files(code), keyword=KEYWORD)
+    report, _ = grade.run(Path(name), seed=3, files=_files(code), keyword=KEYWORD, warm=True)
     return report
 
 
 @pytest.fixture
-def zygote() -> Iterator[grade._ZygoteSpare]:
+def zygote() -> Iterator[spares.ZygoteSpare]:
     """A zygote started by a warm grade of the reference, as a batch's first grade leaves it."""
-    grade.discard_spare()
+    spares.discard_spare()
     first = _grade("first")
     assert first.score == first.max_score
-    grade._start_spare(grade.current().limits.sandbox(), "bwrap")
-    assert len(grade._spare) == 1 and isinstance(grade._spare[0], grade._ZygoteSpare)
-    yield grade._spare[0]
-    grade.discard_spare()
+    spares.start(grade.current().limits.sandbox(), "bwrap")
+    assert len(spares.kept) == 1 and isinstance(spares.kept[0], spares.ZygoteSpare)
+    yield spares.kept[0]
+    spares.discard_spare()
 
 
 def _spy_passes() -> GradeReport:
@@ -120,7 +121,7 @@ def _spy_passes() -> GradeReport:
 
 
 def test_a_student_leaves_nothing_for_the_next_and_cannot_reach_the_zygote(
-    zygote: grade._ZygoteSpare,
+    zygote: spares.ZygoteSpare,
 ) -> None:
     sandbox = zygote.zygote.process.pid
     polluter = _grade("polluter", POLLUTER)
@@ -130,39 +131,39 @@ def test_a_student_leaves_nothing_for_the_next_and_cannot_reach_the_zygote(
     assert any("left 1 process running" in event for event in polluter.events), polluter.events
     assert polluter.score == polluter.max_score  # its own code is the reference's
     # The same sandbox, cleaned, grades the next student.
-    assert grade._spare == [zygote] and zygote.zygote.process.pid == sandbox
+    assert spares.kept == [zygote] and zygote.zygote.process.pid == sandbox
     _spy_passes()
-    assert grade._spare == [zygote] and zygote.zygote.process.pid == sandbox
+    assert spares.kept == [zygote] and zygote.zygote.process.pid == sandbox
 
 
 def test_a_student_who_kills_the_zygote_only_costs_the_next_grade_a_new_sandbox(
-    zygote: grade._ZygoteSpare,
+    zygote: spares.ZygoteSpare,
 ) -> None:
     killer = _grade("killer", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
     assert killer.isolation == "bwrap"
-    assert not grade._spare, "a zygote that stopped answering was kept"
+    assert zygote not in spares.kept, "a zygote that stopped answering was kept"
     assert zygote.zygote.process.poll() is not None and not zygote.folder.exists()
     _spy_passes()
 
 
 def test_a_student_who_stops_the_zygote_only_costs_the_next_grade_a_new_sandbox(
-    zygote: grade._ZygoteSpare, monkeypatch: pytest.MonkeyPatch
+    zygote: spares.ZygoteSpare, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(launcher, "CLEAN_SECONDS", 0.5)  # the wait for an answer that never comes
     stopper = _grade("stopper", "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n")
     assert stopper.isolation == "bwrap"
-    assert not grade._spare and zygote.zygote.process.poll() is not None
+    assert zygote not in spares.kept and zygote.zygote.process.poll() is not None
     _spy_passes()
 
 
 def test_a_worker_of_the_zygote_that_exits_is_told_as_any_worker_is(
-    zygote: grade._ZygoteSpare,
+    zygote: spares.ZygoteSpare,
 ) -> None:
     code = "import os\ndef dropout_forward(x, dropout_param):\n    os._exit(7)\n"
     report = _grade("exits", code)
     messages = [c.message for c in report.checks if c.outcome == "error"]
     assert messages and all("exited with status 7" in m for m in messages), messages
-    assert grade._spare == [zygote]
+    assert spares.kept == [zygote]
     _spy_passes()
 
 
@@ -180,7 +181,7 @@ def test_the_zygote_runs_only_as_a_sandboxs_first_process() -> None:
 
 
 def test_a_zygote_that_says_clean_when_it_is_not_is_not_believed(
-    zygote: grade._ZygoteSpare, monkeypatch: pytest.MonkeyPatch
+    zygote: spares.ZygoteSpare, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The trusted process checks from outside: processes and files left in
     the sandbox condemn it, whatever the zygote answered."""
@@ -194,7 +195,7 @@ def test_a_zygote_that_says_clean_when_it_is_not_is_not_believed(
     monkeypatch.setattr(launcher.Zygote, "_ask", lying)
     polluter = _grade("polluter", POLLUTER)
     assert "POLLUTED" in polluter.output, polluter.output
-    assert not grade._spare and zygote.zygote.process.poll() is not None
+    assert zygote not in spares.kept and zygote.zygote.process.poll() is not None
     assert zygote.zygote.broken and "left in the sandbox" in zygote.zygote.broken
     _spy_passes()
 
@@ -235,12 +236,12 @@ if _found():
 """
 
 
-def test_a_student_leaves_no_system_v_ipc_for_the_next(zygote: grade._ZygoteSpare) -> None:
+def test_a_student_leaves_no_system_v_ipc_for_the_next(zygote: spares.ZygoteSpare) -> None:
     leaver = _grade("ipc-leaver", IPC_LEAVER)
     left = next(line for line in leaver.output.splitlines() if line.startswith("IPC-LEFT"))
     queue, sent, semaphores = (int(n) for n in left.split()[1:])
     assert queue >= 0 and sent == 0 and semaphores >= 0, left  # they were made
     spy = _grade("ipc-spy", IPC_SPY)
-    assert grade._spare == [zygote]  # the same sandbox graded both
+    assert spares.kept == [zygote]  # the same sandbox graded both
     assert "IPC-SPY [-1, -1, 0, 0, 0]" in spy.output, spy.output
     assert spy.score == spy.max_score > 0
