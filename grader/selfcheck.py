@@ -29,6 +29,7 @@ from pathlib import Path
 from . import edition
 from .errors import SubmissionError, UsageError
 from .report import CheckResult, GradeReport
+from .spare import start_before_imports
 
 #: The seed of the self-check's inputs; the student release records its
 #: expected answers at it, and its manifest repeats it.
@@ -247,17 +248,18 @@ def main(argv: list[str] | None = None) -> int:
         for check_id in public_checks():
             print(check_id)
         return EXIT_OK
-    hidden, hidden_points = hidden_checks()
     try:
         root = Path(args.path) if args.path else find_root()
         if not root.exists():
             raise UsageError(f"{root}: no such file or folder")
+        # The sandbox starts Python and numpy while the checks are imported.
+        start_before_imports()
         result = run(root, part=args.part)
         code = EXIT_OK
     except UsageError as exc:
-        result, code = SelfCheck(None, hidden, hidden_points, args.part, str(exc)), EXIT_USAGE
+        result, code = SelfCheck(None, *hidden_checks(), args.part, str(exc)), EXIT_USAGE
     except SubmissionError as exc:
-        result, code = SelfCheck(None, hidden, hidden_points, args.part, str(exc)), EXIT_SUBMISSION
+        result, code = SelfCheck(None, *hidden_checks(), args.part, str(exc)), EXIT_SUBMISSION
     if args.json:
         print(result.to_json())
     else:

@@ -6,9 +6,10 @@ process keeps, if one fits the grade's limits and isolation level:
 
 - a batch's grading process keeps one from grade to grade
   (``run(warm=True)``, ``prestart`` before its first task);
-- ``python -m grader grade`` starts one before it imports the grader
-  (``start_early``), so that the sandbox starts while the command imports
-  pytest and the checks, and the grade does not wait for it.
+- ``python -m grader grade`` and the self-check start one before they
+  import the grader (``start_early``, ``start_before_imports``), so that the
+  sandbox starts while the command imports pytest and the checks, and the
+  grade does not wait for it.
 """
 
 from __future__ import annotations
@@ -183,7 +184,6 @@ def start_early(argv: list[str]) -> bool:
     the grade does not take (other limits) is discarded, and the grade starts
     its own. True when it started one."""
     from .args import add_grade_arguments, config_option
-    from .config import limits_selected
 
     class Quiet(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:  # the command itself will say it
@@ -198,7 +198,18 @@ def start_early(argv: list[str]) -> bool:
             return False
     except (argparse.ArgumentError, ValueError, OSError):
         return False
-    settings = limits_selected(args.config)
+    return start_before_imports(args.config)
+
+
+def start_before_imports(config: str | None = None) -> bool:
+    """Start the sandbox for this process's one grade now, under the limits of
+    the config ``config`` names (as ``--config``; default the one in force),
+    before the grader's heavy imports: for ``start_early`` and the
+    self-check. False, and nothing started, when the config's limits cannot
+    be read (the command's own load of the config then says why)."""
+    from .config import limits_selected
+
+    settings = limits_selected(config)
     if settings is None:
         return False
     from .sandbox.launcher import isolation_level

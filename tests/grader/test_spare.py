@@ -194,3 +194,31 @@ def test_the_grade_command_leaves_the_sandbox_to_the_grade_when_it_will_refuse(
         assert not spares.start_early(argv), argv
         assert not spares.kept, argv
     assert capsys.readouterr() == ("", "")
+
+
+def test_the_self_check_grades_on_a_sandbox_started_before_its_imports(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import selfcheck
+
+    started: list[spares.Spare] = []
+
+    def start(config: str | None = None) -> bool:
+        assert spares.start_before_imports(config)
+        started.append(_spare())
+        return True
+
+    used: list[spares.Spare] = []
+    for kind in (spares.Spare, spares.ZygoteSpare):
+        taken = kind.worker_for_grade
+        monkeypatch.setattr(
+            kind, "worker_for_grade", lambda self, taken=taken: used.append(self) or taken(self)
+        )
+    monkeypatch.setattr(selfcheck, "start_before_imports", start)
+    reference = str(EXAMPLES / "reference.zip")
+    assert selfcheck.main([reference, "--part", "dropout_forward"]) == selfcheck.EXIT_OK
+    assert "dropout_forward" in capsys.readouterr().out
+    assert len(started) == 1 and used == started and not spares.kept
+    # A path that is not there: no sandbox is started for it.
+    assert selfcheck.main([str(EXAMPLES / "missing.zip")]) == selfcheck.EXIT_USAGE
+    assert len(started) == 1 and not spares.kept
