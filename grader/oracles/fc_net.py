@@ -28,17 +28,19 @@ def net(
     The defaults are the assignment's net; the keywords make the variants
     that misconceptions are recognised by.
     """
+    # Without masks no array of ones is made or multiplied by (x * 1.0 is x,
+    # exactly): the experiment asks for 62 nets' scores a grade.
     layers = len(params) // 2
     h = X.reshape(X.shape[0], -1)
     tape = []
     for i in range(1, layers):
         a = h @ params[f"W{i}"] + params[f"b{i}"]
-        mask = masks[i - 1] if masks is not None else np.ones_like(a)
+        mask = masks[i - 1] if masks is not None else None
         tape.append((h, a, mask))
-        h = np.maximum(a, 0) * mask
+        h = np.maximum(a, 0) if mask is None else np.maximum(a, 0) * mask
     scores = h @ params[f"W{layers}"] + params[f"b{layers}"]
-    final = score_mask if score_mask is not None else 1.0
-    scores = scores * final
+    if score_mask is not None:
+        scores = scores * score_mask
     if y is None:
         return scores
     n = scores.shape[0]
@@ -47,7 +49,9 @@ def net(
     loss = float(-log_probs[np.arange(n), y].mean())
     dscores = np.exp(log_probs)
     dscores[np.arange(n), y] -= 1
-    dscores = dscores / n * final
+    dscores = dscores / n
+    if score_mask is not None:
+        dscores = dscores * score_mask
     for i in range(1, layers + 1):
         loss += weight_factor * reg * float(np.sum(params[f"W{i}"] ** 2))
         loss += bias_factor * reg * float(np.sum(params[f"b{i}"] ** 2))
@@ -55,7 +59,7 @@ def net(
     dh = dscores @ params[f"W{layers}"].T
     for i in range(layers - 1, 0, -1):
         h_in, a, mask = tape[i - 1]
-        da = dh * mask * (a > 0)
+        da = dh * (a > 0) if mask is None else dh * mask * (a > 0)
         grads[f"W{i}"], grads[f"b{i}"] = h_in.T @ da, da.sum(axis=0)
         dh = da @ params[f"W{i}"].T
     for i in range(1, layers + 1):
