@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -330,3 +332,26 @@ def test_folder_of_notebooks_without_a_package_is_read_in_order(tmp_path: Path) 
     assert "    return dout\n" in (package / "layers.py").read_text()
     assert staged.notebooks == ("Dropout.ipynb", "Optimizers.ipynb")
     assert (staged.root / "Optimizers.ipynb").is_file()
+
+
+def test_nbformat_is_imported_only_for_a_notebook_to_take_code_from() -> None:
+    """About 55 ms that a grade of a zip with its cs231n/ package does not pay."""
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from grader import submission\n"
+        "import grader.grade, grader.cli\n"
+        "print('nbformat' in sys.modules)\n"
+        "submission.read_files(Path(sys.argv[1]))\n"
+        "print('nbformat' in sys.modules)\n"
+    )
+    reference = REPO_ROOT / "examples" / "submissions" / "reference.zip"
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(reference)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == ["False", "False"], done.stderr
