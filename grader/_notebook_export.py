@@ -43,6 +43,7 @@ def _upgraded(text: str) -> Any:
     convert: Callable[[Any, int], Any] = nbformat.convert
     return convert(read(text), 4)
 
+
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 Import = ast.Import | ast.ImportFrom
 
