@@ -1,13 +1,18 @@
 import os
 import sys
 
-from .batch.pool import start_early as start_pool
-from .spare import start_early as start_sandbox
-
 # Before the grader's imports (pytest, numpy, the checks: about 0.2 s): a first
 # batch's pool starts importing them at the same time, and a single grade's
-# sandbox starts Python and numpy, so that neither waits for the other.
-if not start_pool(sys.argv[1:]):
+# sandbox starts Python and numpy, so that neither waits for the other. (The
+# pool's module imports multiprocessing and concurrent.futures, which a grade
+# does not need.)
+if sys.argv[1:2] == ["batch"]:
+    from .batch.pool import start_early as start_pool
+
+    start_pool(sys.argv[1:])
+elif sys.argv[1:2] == ["grade"]:
+    from .spare import start_early as start_sandbox
+
     start_sandbox(sys.argv[1:])
 
 from .cli import main

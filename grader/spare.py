@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 import atexit
 import functools
-import multiprocessing.util
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -164,9 +164,13 @@ def start(limits: Any, isolation: str) -> None:
 @functools.cache
 def _discard_at_exit() -> None:
     """Once per process: discard the spare when it exits. A pool process ends
-    through multiprocessing, which runs its own finalizers, not atexit's."""
+    through multiprocessing, which runs its own finalizers, not atexit's (and
+    has imported multiprocessing.util; a command that has not, a single grade,
+    does not import it for this)."""
     atexit.register(discard_spare)
-    multiprocessing.util.Finalize(None, discard_spare, exitpriority=10)
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None:
+        util.Finalize(None, discard_spare, exitpriority=10)
 
 
 def discard_spare() -> None:

@@ -74,3 +74,27 @@ def test_cli_runs_as_a_module() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Score: 3 / 3" in done.stdout
+
+
+def test_cli_grade_imports_only_what_a_grade_needs() -> None:
+    """The pool's machinery (multiprocessing, concurrent.futures) and nbformat
+    (for notebook-only submissions) cost a single grade of a zip about 75 ms
+    of imports for nothing."""
+    unwanted = ("nbformat", "concurrent.futures", "multiprocessing")
+    probe = (
+        "import atexit, runpy, sys\n"
+        f"atexit.register(lambda: print([m for m in {unwanted!r} if m in sys.modules]))\n"
+        "sys.argv = ['grader', 'grade', sys.argv[1], '-k', 'dropout_forward.api']\n"
+        "runpy.run_module('grader', run_name='__main__', alter_sys=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(REFERENCE)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Score: 1 / 1" in done.stdout
+    assert done.stdout.splitlines()[-1] == "[]", done.stdout
