@@ -18,7 +18,7 @@ from pathlib import Path
 from . import config
 from ._files import write_atomic
 from .args import add_batch_arguments, add_grade_arguments, config_option, store_path
-from .errors import ConfigError, SubmissionError
+from .errors import SubmissionError, UsageError
 
 EXIT_OK, EXIT_USAGE, EXIT_SUBMISSION, EXIT_WRITE = 0, 2, 3, 4
 
@@ -201,10 +201,11 @@ def main(argv: list[str] | None = None) -> int:
         if not hasattr(args, "config"):  # this command reads no config
             code: int = args.run(args)
             return code
+        config.check_environment()  # GRADER_SEED and the like, before any work
         # The config every part of this command reads (grader.config.current).
         with config.using(config.load_selected(args.config)):
             code = args.run(args)
-    except ConfigError as exc:
+    except UsageError as exc:  # the config, the environment, a -k that selects nothing
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return code

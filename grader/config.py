@@ -553,6 +553,66 @@ def limits_selected(given: str | os.PathLike[str] | None = None) -> LimitSetting
     return None if read.problems else limits
 
 
+#: The environment variables that change one run, and what each holds (docs/config.md).
+SECONDS_VARIABLES = ("GRADER_CALL_SECONDS", "GRADER_START_SECONDS", "GRADER_EXPERIMENT_SECONDS")
+SEED_VARIABLE = "GRADER_SEED"
+ISOLATION_VARIABLE = "GRADER_ISOLATION"
+
+
+def environment_seconds(name: str) -> float | None:
+    """The number of seconds the environment variable ``name`` sets, None when
+    it is unset or empty. A value that is not a number > 0 raises ConfigError:
+    a deadline of 0 or less would time out every call of a correct submission."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(
+            f"{name}={text!r}: expected a number of seconds > 0 (for example 10); set it "
+            "to one, or unset it to use the assignment config's value"
+        )
+    return value
+
+
+def environment_seed() -> int | None:
+    """The seed GRADER_SEED sets, None when it is unset or empty; ConfigError
+    when it is not a whole number >= 0."""
+    text = os.environ.get(SEED_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise ConfigError(
+            f"{SEED_VARIABLE}={text!r}: expected a whole number >= 0, the seed of the checks' "
+            "random inputs (a report gives the seed it used); set it to one, or unset it for "
+            "fresh inputs"
+        )
+    return seed
+
+
+def check_environment() -> None:
+    """Raise ConfigError when a GRADER_* variable of this run holds a value the
+    grader cannot use, naming it, before any work: a typo there must stop the
+    run with a message, not grade with checks that never ran."""
+    for name in SECONDS_VARIABLES:
+        environment_seconds(name)
+    environment_seed()
+    isolation = os.environ.get(ISOLATION_VARIABLE, "")
+    if isolation not in ("", "process"):
+        raise ConfigError(
+            f"{ISOLATION_VARIABLE}={isolation!r}: the one value it takes is 'process' (run "
+            "the student's code without bubblewrap, as where bubblewrap is missing); unset "
+            "it to use bubblewrap where it works"
+        )
+
+
 _scoped: list[AssignmentConfig] = []
 
 

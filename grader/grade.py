@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import os
 import sys
 import tempfile
@@ -18,8 +19,8 @@ import pytest
 from . import _scratch, profiles
 from . import spare as spares
 from .checks import ALL_MODULES
-from .config import AssignmentConfig, current
-from .errors import SubmissionError
+from .config import AssignmentConfig, check_environment, current
+from .errors import SubmissionError, UsageError
 from .plugin import (
     ASSIGNMENT,
     DISABLED,
@@ -241,6 +242,17 @@ def _outputs(
         proxy.close()
 
 
+def _refused(code: int | pytest.ExitCode, errors: str) -> None:
+    """Raise UsageError when pytest refused the run (a -k expression it cannot
+    read): a report of no checks would read as a grade of 0 / 0."""
+    if code == pytest.ExitCode.USAGE_ERROR:
+        said = [line.removeprefix("ERROR: ") for line in errors.splitlines() if line.strip()]
+        raise UsageError(
+            f"the checks could not be selected: {' '.join(said) or 'pytest refused the run'}. "
+            "`python -m grader checks` lists the check ids -k can match"
+        )
+
+
 def run(
     path: Path,
     *,
@@ -266,6 +278,7 @@ def run(
     starts a sandboxed worker for this process's next grade before returning
     (``grader.spare``): for a batch, which grades one submission after another.
     """
+    check_environment()  # a GRADER_* variable it cannot use fails before any work
     if profile is not None:
         profiles.get(profile)  # an unknown name fails before any work
     config = config or current()
@@ -308,19 +321,22 @@ def run(
                 needed = _needed_modules(config, select, submission.flavour)
                 session.left_out = frozenset(ALL_MODULES) - set(needed)
                 args += [str(CHECKS_DIR / f"{name}.py") for name in needed]
+            # pytest's own errors (a -k expression it refuses) are kept to be told.
+            errors = io.StringIO()
             with (
                 open(os.devnull, "w") as devnull,
                 contextlib.redirect_stdout(devnull),
-                contextlib.redirect_stderr(devnull),
+                contextlib.redirect_stderr(errors),
             ):
                 try:
-                    pytest.main(args, plugins=[session])
+                    code = pytest.main(args, plugins=[session])
                 finally:
                     unused = session.config.stash.get(PRESTARTED, None) if session.config else None
                     if unused is not None:  # no check needed the student's code
                         unused.close()
                     elif session.config is None and session.prestarted is not None:
                         session.prestarted.close()
+            _refused(code, errors.getvalue())
             assert session.config is not None
             answers: list[Any] = []
             notes: list[str] = []
@@ -336,6 +352,12 @@ def run(
                 if o.verdict == "mismatch"
             ]
             report = collect_report(session.config, str(path), time.perf_counter() - start)
+            if keyword and not report.checks:
+                raise UsageError(
+                    f"-k {keyword!r} selects no check this assignment grades: none matches, or "
+                    "the config disables every one that does. `python -m grader checks` lists "
+                    "the check ids and whether each is graded"
+                )
             report = dataclasses.replace(
                 report,
                 answers=tuple(answers),

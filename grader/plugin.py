@@ -8,7 +8,6 @@ command line, and ``grader.grade`` runs the same suite in-process.
 
 from __future__ import annotations
 
-import os
 import secrets
 import tempfile
 import time
@@ -22,7 +21,7 @@ import numpy as np
 import pytest
 
 from . import oracle, profiles
-from .config import AssignmentConfig, load_selected
+from .config import AssignmentConfig, environment_seed, load_selected
 from .config import current as current_config
 from .errors import ConfigError, SubmissionError, UsageError
 from .oracle import NotRecordedError
@@ -31,7 +30,7 @@ from .proxy import StudentError, StudentProxy
 from .registry import CHECKS, Evidence, diagnose, module_rank, ordered_checks
 from .render import terminal
 from .report import CheckResult, Diagnosis, Experiment, GradeReport, Outcome, TrainingRun
-from .sandbox.launcher import WorkerProcess
+from .sandbox.launcher import WorkerProcess, isolation_level
 from .submission import Submission, open_submission
 
 STAGED = pytest.StashKey[Submission]()
@@ -202,13 +201,11 @@ def _seed(config: pytest.Config) -> int:
     given = config.getoption("--grader-seed", None)
     if given is not None:
         return int(given)
-    env = os.environ.get("GRADER_SEED", "").strip()
-    if env:
-        try:
-            return int(env)
-        except ValueError:
-            raise pytest.UsageError(f"GRADER_SEED={env!r} is not an integer") from None
-    return secrets.randbits(32)
+    try:
+        seed = environment_seed()
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return seed if seed is not None else secrets.randbits(32)
 
 
 def resolve_profile(config: pytest.Config) -> Detection | None:
@@ -443,7 +440,9 @@ def collect_report(config: pytest.Config, label: str, seconds: float) -> GradeRe
     )
     proxy = config.stash.get(PROXY, None)
     staged = config.stash.get(STAGED, None)
-    isolation = proxy.isolation if proxy else "none"
+    # With no check that needed the student's code, none of it ran: the
+    # isolation it would have run under, not "none".
+    isolation = proxy.isolation if proxy else config.stash.get(ISOLATION, None) or isolation_level()
     output, output_bytes = proxy.printed() if proxy else ("", 0)
     warnings = list(staged.warnings) if staged else []
     detection = resolve_profile(config)

@@ -211,8 +211,13 @@ def start_before_imports(config: str | None = None) -> bool:
     before the grader's heavy imports: for ``start_early`` and the
     self-check. False, and nothing started, when the config's limits cannot
     be read (the command's own load of the config then says why)."""
-    from .config import limits_selected
+    from .config import check_environment, limits_selected
+    from .errors import ConfigError
 
+    try:
+        check_environment()  # the command says what is wrong with it
+    except ConfigError:
+        return False
     settings = limits_selected(config)
     if settings is None:
         return False

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from .. import _scratch
 from .._files import write_atomic
-from ..config import AssignmentConfig, current, using
+from ..config import AssignmentConfig, check_environment, current, using
 from ..grade import unreadable
 from ..report import GradeReport
 from . import pool, store
@@ -207,7 +207,9 @@ def run_batch(
 
     ``config`` is the assignment config (default ``grader.config.current()``):
     every job grades by it, wherever it runs, and the results are keyed by
-    its digest, so a changed config grades everything again."""
+    its digest, so a changed config grades everything again. A GRADER_*
+    variable it cannot use raises ConfigError before anything is graded."""
+    check_environment()
     start = time.perf_counter()
     config = config or current()
     summary = Summary()

@@ -41,7 +41,6 @@ never let it pass.
 from __future__ import annotations
 
 import math
-import os
 import time
 from typing import Any
 
@@ -49,7 +48,7 @@ import numpy as np
 import pytest
 
 from grader import oracle
-from grader.config import AssignmentConfig
+from grader.config import AssignmentConfig, environment_seconds
 from grader.plugin import RngFactory
 from grader.profiles import Profile
 from grader.proxy import Handle, StudentProxy
@@ -152,11 +151,9 @@ def _measure_both(
 
 
 def time_limit(configured: float = TIME_LIMIT) -> float:
-    """The experiment's time: GRADER_EXPERIMENT_SECONDS, else ``configured``."""
-    try:
-        return float(os.environ.get("GRADER_EXPERIMENT_SECONDS") or configured)
-    except ValueError:
-        return configured
+    """The experiment's time: GRADER_EXPERIMENT_SECONDS, else ``configured``
+    (a value it cannot use stops the run first: config.check_environment)."""
+    return environment_seconds("GRADER_EXPERIMENT_SECONDS") or configured
 
 
 class TrainingError(AssertionError):

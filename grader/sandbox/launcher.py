@@ -83,13 +83,15 @@ class Limits:
         assignment's), with GRADER_CALL_SECONDS overriding the per-call
         deadline and GRADER_START_SECONDS the deadline of starting the worker
         and importing the package."""
+        from ..config import environment_seconds  # ConfigError for a value it cannot use
+
         limits = base if base is not None else cls()
-        call = os.environ.get("GRADER_CALL_SECONDS")
-        if call:
-            limits = dataclasses.replace(limits, call_seconds=float(call))
-        start = os.environ.get("GRADER_START_SECONDS")
-        if start:
-            limits = dataclasses.replace(limits, start_seconds=float(start))
+        call = environment_seconds("GRADER_CALL_SECONDS")
+        if call is not None:
+            limits = dataclasses.replace(limits, call_seconds=call)
+        start = environment_seconds("GRADER_START_SECONDS")
+        if start is not None:
+            limits = dataclasses.replace(limits, start_seconds=start)
         return limits
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 from grader import REPO_ROOT
 from grader.cli import EXIT_OK, EXIT_SUBMISSION, EXIT_USAGE, main
 
-REFERENCE = REPO_ROOT / "examples" / "submissions" / "reference.zip"
+EXAMPLES = REPO_ROOT / "examples" / "submissions"
+REFERENCE = EXAMPLES / "reference.zip"
 
 
 def test_cli_grade_writes_the_report_and_exits_0(
@@ -98,3 +100,90 @@ def test_cli_grade_imports_only_what_a_grade_needs() -> None:
     assert done.returncode == 0, done.stderr
     assert "Score: 1 / 1" in done.stdout
     assert done.stdout.splitlines()[-1] == "[]", done.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GRADER_SEED", "abc"),
+        ("GRADER_SEED", "-3"),
+        ("GRADER_CALL_SECONDS", "ten"),
+        ("GRADER_CALL_SECONDS", "0"),
+        ("GRADER_CALL_SECONDS", "-1"),
+        ("GRADER_START_SECONDS", "nan"),
+        ("GRADER_EXPERIMENT_SECONDS", "inf"),
+        ("GRADER_ISOLATION", "none"),
+    ],
+)
+def test_cli_a_grader_variable_it_cannot_use_stops_the_run_with_its_name(
+    variable: str, value: str, tmp_path: Path
+) -> None:
+    """Before: GRADER_SEED=abc gave a report of no checks, 0 / 0, exit 0 (and
+    "isolation: none"); a deadline of 0 or less timed out every call of a
+    correct submission; GRADER_START_SECONDS=x was a traceback."""
+    command = ["grade", str(REFERENCE)] if variable != "GRADER_SEED" else ["batch", str(EXAMPLES)]
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", *command, "--out", str(tmp_path)],
+        cwd=REPO_ROOT,
+        env={**os.environ, variable: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == EXIT_USAGE, done.stdout
+    assert done.stderr.startswith(f"error: {variable}={value!r}: expected") or (
+        variable == "GRADER_ISOLATION" and "the one value it takes is 'process'" in done.stderr
+    ), done.stderr
+    assert "Traceback" not in done.stderr and "Score" not in done.stdout
+    assert list(tmp_path.iterdir()) == []  # no report, no store
+
+
+def test_cli_grade_api_refuses_the_same_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.errors import ConfigError
+    from grader.grade import grade
+
+    monkeypatch.setenv("GRADER_CALL_SECONDS", "0")
+    with pytest.raises(ConfigError, match="GRADER_CALL_SECONDS='0'"):
+        grade(REFERENCE, keyword="dropout_forward.api")
+    monkeypatch.delenv("GRADER_CALL_SECONDS")
+    monkeypatch.setenv("GRADER_SEED", "abc")
+    with pytest.raises(ConfigError, match="GRADER_SEED='abc': expected a whole number"):
+        grade(REFERENCE, keyword="dropout_forward.api")
+    monkeypatch.delenv("GRADER_SEED")
+    monkeypatch.setenv("GRADER_CALL_SECONDS", "2.5")  # a usable value is used
+    assert grade(REFERENCE, keyword="dropout_forward.api", seed=1).score == 1
+
+
+@pytest.mark.parametrize(
+    ("keyword", "said"),
+    [
+        ("dropout and (", "the checks could not be selected: Wrong expression passed to '-k'"),
+        ("nosuchcheck", "-k 'nosuchcheck' selects no check this assignment grades"),
+    ],
+)
+def test_cli_a_k_that_selects_nothing_is_an_error_not_a_grade_of_0(
+    keyword: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(REFERENCE), "-k", keyword, "--out", str(tmp_path)]) == EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert err.startswith("error: ") and said in err, err
+    assert "Score" not in out and not (tmp_path / "report.json").exists()
+
+
+def test_cli_a_grade_where_no_code_ran_names_the_sandbox_it_would_have_used(
+    tmp_path: Path,
+) -> None:
+    """Only checks the config disables: nothing of the student's ran, and the
+    report must not say it ran inside the grader's own process."""
+    from grader.sandbox.launcher import isolation_level
+
+    config = tmp_path / "no-layers.toml"
+    config.write_text("[parts]\nlayers = { enabled = false }\n", encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["grade", str(REFERENCE), "-k", "layers", "--config", str(config), "--out", str(out)]
+    assert main(argv) == EXIT_OK
+    data = json.loads((out / "report.json").read_text())
+    assert data["checks"] and {c["outcome"] for c in data["checks"]} == {"skipped"}
+    assert data["isolation"] == isolation_level()
+    assert not any("isolation: none" in w for w in data["warnings"])
