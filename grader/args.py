@@ -8,8 +8,27 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from .profiles import PROFILES
+
+
+def whole(minimum: int, what: str) -> Any:
+    """An argparse type: a whole number >= ``minimum``; argparse's own error
+    (status 2, the option named) otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {minimum} ({what}), got {text!r}"
+            )
+        return value
+
+    return parse
 
 
 def config_option(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -30,7 +49,11 @@ def add_grade_arguments(g: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     g.add_argument("--out", help="write report.json and report.html into this folder")
     g.add_argument("-k", help="only the checks whose ids match this pytest -k expression")
-    g.add_argument("--seed", type=int, help="seed of the random inputs (the report gives it)")
+    g.add_argument(
+        "--seed",
+        type=whole(0, "a seed"),
+        help="seed of the random inputs (the report gives it)",
+    )
     g.add_argument(
         "--profile",
         choices=sorted(PROFILES),
@@ -43,11 +66,16 @@ def add_batch_arguments(b: argparse.ArgumentParser) -> argparse.ArgumentParser:
     b.add_argument("folder", help="one zip, folder or notebook per student")
     b.add_argument("--out", default="out", help="reports, exports and the store (default out/)")
     b.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="grades at once (default: cores)"
+        "--jobs",
+        type=whole(1, "grades at once"),
+        default=os.cpu_count() or 1,
+        help="grades at once (default: cores)",
     )
     b.add_argument("--executor", choices=("local", "dask"), default="local")
     b.add_argument("--scheduler", help="the Dask scheduler's address, with --executor dask")
-    b.add_argument("--seed", type=int, help="one seed for all (default: from each content)")
+    b.add_argument(
+        "--seed", type=whole(0, "a seed"), help="one seed for all (default: from each content)"
+    )
     b.add_argument("--db", help="the results store (default OUT/results.sqlite)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     return b

@@ -279,6 +279,8 @@ def run(
     (``grader.spare``): for a batch, which grades one submission after another.
     """
     check_environment()  # a GRADER_* variable it cannot use fails before any work
+    if seed is not None and seed < 0:  # numpy's generators take none
+        raise UsageError(f"seed {seed}: expected a whole number >= 0")
     if profile is not None:
         profiles.get(profile)  # an unknown name fails before any work
     config = config or current()

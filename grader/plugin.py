@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from . import oracle, profiles
+from .args import whole
 from .config import AssignmentConfig, environment_seed, load_selected
 from .config import current as current_config
 from .errors import ConfigError, SubmissionError, UsageError
@@ -65,7 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--submission", help="the submission to grade: a folder with cs231n/, or a zip")
     group.addoption(
         "--grader-seed",
-        type=int,
+        type=whole(0, "a seed"),
         help="seed of the checks' random inputs (default: $GRADER_SEED, else fresh); "
         "the report records the seed so a grade can be reproduced",
     )

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from .. import _scratch
 from .._files import write_atomic
 from ..config import AssignmentConfig, check_environment, current, using
+from ..errors import UsageError
 from ..grade import unreadable
 from ..report import GradeReport
 from . import pool, store
@@ -210,6 +211,10 @@ def run_batch(
     its digest, so a changed config grades everything again. A GRADER_*
     variable it cannot use raises ConfigError before anything is graded."""
     check_environment()
+    if jobs < 1:
+        raise UsageError(f"jobs {jobs}: expected a whole number >= 1 (grades at once)")
+    if seed is not None and seed < 0:
+        raise UsageError(f"seed {seed}: expected a whole number >= 0")
     start = time.perf_counter()
     config = config or current()
     summary = Summary()

@@ -187,3 +187,39 @@ def test_cli_a_grade_where_no_code_ran_names_the_sandbox_it_would_have_used(
     assert data["checks"] and {c["outcome"] for c in data["checks"]} == {"skipped"}
     assert data["isolation"] == isolation_level()
     assert not any("isolation: none" in w for w in data["warnings"])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["grade", str(REFERENCE), "--seed", "-5"],
+        ["batch", str(EXAMPLES), "--seed", "-1"],
+        ["batch", str(EXAMPLES), "--jobs", "0"],
+        ["batch", str(EXAMPLES), "--jobs", "-2"],
+    ],
+)
+def test_cli_a_number_out_of_range_is_refused_by_the_parser(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: --seed -5 graded the reference 0 / 54 (numpy takes no negative
+    seed, so every check errored); --jobs 0 was a traceback."""
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--out", str(tmp_path)])
+    assert exited.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "expected a whole number >=" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_the_apis_refuse_the_same_numbers(tmp_path: Path) -> None:
+    from grader.batch.runner import run_batch
+    from grader.errors import UsageError
+    from grader.grade import grade
+
+    with pytest.raises(UsageError, match="seed -1: expected a whole number >= 0"):
+        grade(REFERENCE, seed=-1)
+    with pytest.raises(UsageError, match="jobs 0: expected a whole number >= 1"):
+        run_batch(EXAMPLES, tmp_path, jobs=0, progress=False)
+    with pytest.raises(UsageError, match="seed -3"):
+        run_batch(EXAMPLES, tmp_path, seed=-3, progress=False)
+    assert list(tmp_path.iterdir()) == []
