@@ -136,6 +136,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
               f"result already stored stays. Run the same command again {then}.",
               file=sys.stderr)  # fmt: skip
         return 1
+    except sqlite3.DatabaseError as exc:  # "file is not a database"
+        print(f"error: {db_path} is not a results store ({exc}). Give --db the store of an "
+              "earlier run of this class, or a new file name, or leave --db out to use "
+              f"{Path(args.out) / 'results.sqlite'}.", file=sys.stderr)  # fmt: skip
+        return BATCH_USAGE
     finally:
         if executor is not None:
             executor.close()
@@ -208,4 +213,19 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:  # the config, the environment, a -k that selects nothing
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a path given (--out, --db, a folder) that cannot be used
+        print(f"error: {_path_problem(exc)}", file=sys.stderr)
+        return EXIT_WRITE
     return code
+
+
+def _path_problem(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        what = "a file is in the way where a folder is needed"
+    else:
+        what = exc.strerror or str(exc)
+    return (
+        f"{where}{what}. Give a path that can be read and written (a folder for --out), "
+        "and run again"
+    )

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import SubmissionError
+from ..errors import SubmissionError, UsageError
 from ..submission import open_submission
 from . import gradebook, session
 from .extract import Answer, extract
@@ -51,6 +51,11 @@ def _answers(entry: Path) -> list[Answer] | None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(
+            f"{folder}: not a folder. Give the folder that holds one zip, folder or "
+            "notebook per student"
+        )
     entries = sorted(p for p in folder.iterdir() if p.is_dir() or p.suffix in SUFFIXES)
     added = 0
     with gradebook.connect(Path(args.db)) as db:
@@ -64,7 +69,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_groups(args: argparse.Namespace) -> int:
-    with gradebook.connect(Path(args.db)) as db:
+    with gradebook.connect(Path(args.db), create=False) as db:
         found = gradebook.groups(db, args.question)
     if not found:
         print(f"no answers to {args.question} in {args.db}", file=sys.stderr)
@@ -76,21 +81,13 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    path = Path(args.db)
-    if not path.is_file():
-        print(
-            f"error: {path}: no such gradebook. Import the submissions first: "
-            f"python -m grader questions import DIR --db {path}",
-            file=sys.stderr,
-        )
-        return 2
     return session.run(
-        path, args.question, grader=args.grader, console=session.stdio(), page=args.page
+        Path(args.db), args.question, grader=args.grader, console=session.stdio(), page=args.page
     )
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    with gradebook.connect(Path(args.db)) as db:
+    with gradebook.connect(Path(args.db), create=False) as db:
         n = gradebook.score_group(
             db, args.question, args.group, args.points, args.comment, args.grader
         )
@@ -99,7 +96,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_override(args: argparse.Namespace) -> int:
-    with gradebook.connect(Path(args.db)) as db:
+    with gradebook.connect(Path(args.db), create=False) as db:
         gradebook.score_student(
             db, args.question, args.student, args.points, args.comment, args.grader
         )
@@ -108,7 +105,7 @@ def cmd_override(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with gradebook.connect(Path(args.db)) as db:
+    with gradebook.connect(Path(args.db), create=False) as db:
         n = gradebook.export_csv(db, Path(args.out))
     print(f"{n} students written to {args.out}")
     return 0

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .._db import transaction
+from ..errors import UsageError
 from .extract import Answer
 from .suggest import Suggestion, for_answer, load, max_points
 
@@ -98,12 +99,34 @@ def _now() -> str:
 
 
 @contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+def connect(path: Path, *, create: bool = True) -> Iterator[sqlite3.Connection]:
+    """The gradebook at ``path``, made when there is none; with ``create``
+    False (the commands that only read or score) a missing one is an error.
+    UsageError, naming the file, when it cannot be used."""
+    if not create and not path.is_file():
+        raise UsageError(
+            f"{path}: no such gradebook. Import the submissions first: "
+            f"python -m grader questions import DIR --db {path}"
+        )
     try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=30000")
-        db.executescript(SCHEMA)
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except sqlite3.DatabaseError as exc:  # "unable to open database file"
+        raise UsageError(
+            f"{path}: the gradebook cannot be opened ({exc}); give --db a file in a folder "
+            "that exists and can be written"
+        ) from None
+    try:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise  # another TA's long write: said as such by the caller
+            raise UsageError(
+                f"{path}: not a gradebook ({exc}); give --db the gradebook file that "
+                "questions import made, or a new file name to import into"
+            ) from None
         yield db
     finally:
         db.close()

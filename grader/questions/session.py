@@ -415,7 +415,7 @@ def run(
     """Grade ``question`` in the gradebook at db_path until every group is
     scored or skipped, or the TA stops. Returns the exit code: 0, 2 for a
     question the gradebook does not have, 130 after Ctrl-C."""
-    with gradebook.connect(db_path) as db:
+    with gradebook.connect(db_path, create=False) as db:
         known = gradebook.questions(db)
         if question not in known:
             console.say(

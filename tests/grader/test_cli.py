@@ -223,3 +223,38 @@ def test_cli_the_apis_refuse_the_same_numbers(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="seed -3"):
         run_batch(EXAMPLES, tmp_path, seed=-3, progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_paths_that_cannot_be_used_are_errors_with_the_path_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, each of these was a traceback."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder, not a database\n")
+    missing = tmp_path / "missing"
+    gradebook = tmp_path / "gradebook.sqlite"
+    cases = [
+        (["batch", str(EXAMPLES), "--db", str(a_file), "--out", str(tmp_path / "o1")], 2,
+         f"{a_file} is not a results store"),
+        (["batch", str(EXAMPLES), "--out", str(a_file)], 4,
+         f"{a_file}: a file is in the way where a folder is needed"),
+        (["gradescope-zip", str(a_file / "autograder.zip")], 4, "a file is in the way"),
+        (["release", "--out", str(a_file)], 4, "a file is in the way"),
+        (["questions", "import", str(missing), "--db", str(gradebook)], 2,
+         f"{missing}: not a folder"),
+        (["questions", "import", str(EXAMPLES), "--db", str(missing / "g.sqlite")], 2,
+         "the gradebook cannot be opened"),
+        (["questions", "import", str(EXAMPLES), "--db", str(a_file)], 2, "not a gradebook"),
+        (["questions", "groups", "dropout_no_rescale", "--db", str(gradebook)], 2,
+         "no such gradebook. Import the submissions first"),
+        (["questions", "export", str(tmp_path / "s.csv"), "--db", str(gradebook)], 2,
+         "no such gradebook"),
+    ]  # fmt: skip
+    for argv, code, said in cases:
+        assert main(argv) == code, argv
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and said in err, (argv, err)
+    assert not gradebook.exists(), "a command that only reads made a gradebook"
+    assert main(["questions", "import", str(EXAMPLES), "--db", str(gradebook)]) == EXIT_OK
+    assert main(["questions", "export", str(a_file / "s.csv"), "--db", str(gradebook)]) == 4
+    assert "a file is in the way" in capsys.readouterr().err
