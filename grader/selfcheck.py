@@ -206,11 +206,17 @@ def check(part: str | None = None, *, path: str | os.PathLike[str] | None = None
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        why = (
-            f"took longer than {TIMEOUT:g} s" if isinstance(exc, subprocess.TimeoutExpired) else exc
+    except subprocess.TimeoutExpired:
+        why = f"the self-check took longer than {TIMEOUT:g} s"
+        return SelfCheck(None, hidden, hidden_points, part, problem=why)
+    except OSError as exc:
+        chosen = "$GRADER_PYTHON" if os.environ.get("GRADER_PYTHON", "").strip() else "Python"
+        why = f"the self-check could not start {command[0]} ({chosen}: {exc.strerror or exc}). " + (
+            "Unset GRADER_PYTHON, or set it to the Python that has the grader installed"
+            if chosen != "Python"
+            else "`make check` in the assignment's folder sets up what it needs"
         )
-        return SelfCheck(None, hidden, hidden_points, part, problem=f"the self-check {why}")
+        return SelfCheck(None, hidden, hidden_points, part, problem=why)
     lines = done.stdout.strip().splitlines()
     try:
         return SelfCheck.from_json(lines[-1])

@@ -258,3 +258,15 @@ def test_cli_paths_that_cannot_be_used_are_errors_with_the_path_named(
     assert main(["questions", "import", str(EXAMPLES), "--db", str(gradebook)]) == EXIT_OK
     assert main(["questions", "export", str(a_file / "s.csv"), "--db", str(gradebook)]) == 4
     assert "a file is in the way" in capsys.readouterr().err
+
+
+def test_notebook_check_says_which_python_it_could_not_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from grader.selfcheck import check
+
+    monkeypatch.setenv("GRADER_PYTHON", "/nonexistent/python")
+    found = check("dropout_forward", path=REPO_ROOT / "student_template")
+    assert found.report is None and found.problem is not None
+    assert "could not start /nonexistent/python ($GRADER_PYTHON: No such file" in found.problem
+    assert "Unset GRADER_PYTHON" in found.problem
