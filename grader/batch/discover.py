@@ -52,7 +52,15 @@ def discover(folder: Path) -> Found:
         name = path.name
         if name.startswith(".") or name == "__MACOSX":
             continue  # hidden files and archive litter: not worth a line each
-        if path.is_symlink():
+        if not _is_text(name):
+            found.skipped.append(
+                Skipped(
+                    _printable(name),
+                    "its name is not UTF-8 text, which the reports, the store and the exports "
+                    "need; rename it (to the student's id, say) and run again",
+                )
+            )
+        elif path.is_symlink():
             found.skipped.append(Skipped(name, "a symbolic link; links are not followed"))
         elif path.is_dir() or (path.is_file() and path.suffix.lower() in SUFFIXES):
             candidates.append(path)
@@ -76,6 +84,20 @@ def discover(folder: Path) -> Found:
     return found
 
 
+def _is_text(name: str) -> bool:
+    """Is the file name valid UTF-8? (Python gives the bytes it could not
+    decode as lone surrogates, which cannot be written as text anywhere.)"""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _stem(path: Path) -> str:
     return path.name if path.is_dir() else path.stem
 
@@ -97,11 +119,12 @@ def read(entry: Entry) -> Content:
     try:
         files = read_files(entry.path)
     except SubmissionError as exc:
-        digest = hashlib.sha256(b"unreadable\0" + _raw(entry.path) + str(exc).encode())
+        why = str(exc).encode("utf-8", "surrogateescape")
+        digest = hashlib.sha256(b"unreadable\0" + _raw(entry.path) + why)
         return Content(None, digest.hexdigest(), exc)
     digest = hashlib.sha256()
     for parts, content in sorted(files.items()):
-        name = "/".join(parts).encode()
+        name = "/".join(parts).encode("utf-8", "surrogateescape")
         digest.update(len(name).to_bytes(8, "big") + name)
         digest.update(len(content).to_bytes(8, "big") + content)
     return Content(files, digest.hexdigest())
@@ -110,6 +133,6 @@ def read(entry: Entry) -> Content:
 def _raw(path: Path) -> bytes:
     """Bytes standing for an unreadable entry: its content when it is a file."""
     try:
-        return path.read_bytes() if path.is_file() else path.name.encode()
+        return path.read_bytes() if path.is_file() else bytes(path.name, "utf-8", "surrogateescape")
     except OSError:
-        return path.name.encode()
+        return bytes(path.name, "utf-8", "surrogateescape")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -225,3 +226,25 @@ def test_names_duplicates_and_litter_are_reported(
     assert "alice.zip: name clash" in notes and "alice: name clash" in notes
     assert "correct_0: same content as correct_0_resubmitted" in notes
     assert "broken_not_a_zip: unreadable" in notes
+
+
+def test_a_name_that_is_not_utf8_is_skipped_with_a_reason_and_the_rest_graded(
+    tmp_path: Path,
+) -> None:
+    """Before: a traceback, and no student of the class graded."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    reference = REPO_ROOT / "examples" / "submissions" / "reference.zip"
+    shutil.copy(reference, folder / "ada.zip")
+    os.mkfifo(folder / "pipe.zip")
+    shutil.copy(reference, os.fsdecode(bytes(folder) + b"/b\xffd.zip"))
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", str(folder), "--out", str(tmp_path / "o"),
+         "--no-progress"],
+        cwd=REPO_ROOT, env=ENV, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "skipped b\ufffdd.zip: its name is not UTF-8 text" in done.stdout
+    assert "skipped pipe.zip: not a submission" in done.stdout
+    assert (tmp_path / "o" / "reports" / "ada" / "report.json").is_file()
