@@ -274,6 +274,13 @@ def read_files(path: Path) -> dict[tuple[str, ...], bytes]:
             f"{source}: no such file or folder. Give the path of a submission zip, "
             "of a folder holding cs231n/, of a module such as layers.py or of a notebook."
         )
+    if not source.is_dir() and not source.is_file():
+        # A pipe would block the first read for ever; a device is no submission.
+        raise SubmissionError(
+            f"{source}: not a regular file or folder (a pipe, a device or a socket). Give "
+            "the path of a submission zip, of a folder holding cs231n/, of a module or of a "
+            "notebook."
+        )
     if source.is_dir():
         files = _read_folder(source)
     elif source.suffix in (".py", ".ipynb"):

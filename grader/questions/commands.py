@@ -26,8 +26,6 @@ from ..submission import open_submission
 from . import gradebook, session
 from .extract import Answer, extract
 
-SUFFIXES = (".zip", ".ipynb")
-
 
 def _answers(entry: Path) -> list[Answer] | None:
     """The inline answers of one submission (a notebook, or a zip or folder
@@ -50,19 +48,26 @@ def _answers(entry: Path) -> list[Answer] | None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from ..batch.discover import discover
+
     folder = Path(args.folder)
     if not folder.is_dir():
         raise UsageError(
             f"{folder}: not a folder. Give the folder that holds one zip, folder or "
             "notebook per student"
         )
-    entries = sorted(p for p in folder.iterdir() if p.is_dir() or p.suffix in SUFFIXES)
+    # The same entries, under the same student names, as a batch of this folder.
+    found = discover(folder)
+    for skipped in found.skipped:
+        print(f"skipped {skipped.name}: {skipped.reason}", file=sys.stderr)
     added = 0
     with gradebook.connect(Path(args.db)) as db:
-        for entry in entries:
-            answers = _answers(entry)
+        for entry in found.entries:
+            if entry.path.suffix == ".py":
+                continue  # a module holds no inline answers
+            answers = _answers(entry.path)
             if answers is not None:
-                gradebook.add(db, entry.stem, answers)
+                gradebook.add(db, entry.student, answers)
                 added += 1
     print(f"{added} submissions in {args.db}")
     return 0

@@ -355,3 +355,13 @@ def test_nbformat_is_imported_only_for_a_notebook_to_take_code_from() -> None:
         check=True,
     )
     assert done.stdout.split() == ["False", "False"], done.stderr
+
+
+def test_a_pipe_is_refused_at_once_not_waited_on(tmp_path: Path) -> None:
+    """Before: reading a pipe named homework.zip waited for ever."""
+    import os
+
+    pipe = tmp_path / "homework.zip"
+    os.mkfifo(pipe)
+    with pytest.raises(SubmissionError, match="not a regular file or folder"):
+        submission_module.read_files(pipe)

@@ -40,3 +40,32 @@ def test_questions_commands_import_group_score_export(
     with out_csv.open(encoding="utf-8") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert len(rows) == 30 and rows["student03"][Q1] == "2.0"
+
+
+def test_questions_import_takes_the_entries_a_batch_takes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pipe named .zip (before: the import waited on it for ever), a link,
+    a name that is not UTF-8: each skipped with its reason; the rest imported
+    under the batch's student names."""
+    import os
+    import shutil
+
+    from grader import REPO_ROOT
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(REPO_ROOT / "examples" / "submissions" / "reference.zip", folder / "ada.zip")
+    os.mkfifo(folder / "pipe.zip")
+    (folder / "link.zip").symlink_to(folder / "ada.zip")
+    (folder / os.fsdecode(b"b\xffd.ipynb")).write_bytes(class_of(1)["student00"])
+    db = str(tmp_path / "gb.sqlite")
+    assert main(["questions", "import", str(folder), "--db", db]) == 0
+    out, err = capsys.readouterr()
+    assert "1 submissions" in out
+    assert "skipped pipe.zip: not a submission" in err
+    assert "skipped link.zip: a symbolic link" in err
+    assert "skipped b\ufffdd.ipynb: its name is not UTF-8 text" in err
+    assert main(["questions", "export", str(tmp_path / "s.csv"), "--db", db]) == 0
+    with (tmp_path / "s.csv").open(encoding="utf-8") as f:
+        assert [r["student"] for r in csv.DictReader(f)] == ["ada"]
