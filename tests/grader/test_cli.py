@@ -252,8 +252,8 @@ def test_cli_paths_that_cannot_be_used_are_errors_with_the_path_named(
     ]  # fmt: skip
     for argv, code, said in cases:
         assert main(argv) == code, argv
-        err = capsys.readouterr().err
-        assert err.startswith("error: ") and said in err, (argv, err)
+        err = capsys.readouterr().err  # after any "skipped ..." lines of questions import
+        assert err.splitlines()[-1].startswith("error: ") and said in err, (argv, err)
     assert not gradebook.exists(), "a command that only reads made a gradebook"
     assert main(["questions", "import", str(EXAMPLES), "--db", str(gradebook)]) == EXIT_OK
     assert main(["questions", "export", str(a_file / "s.csv"), "--db", str(gradebook)]) == 4
