@@ -96,6 +96,14 @@ def cmd_score(args: argparse.Namespace) -> int:
         n = gradebook.score_group(
             db, args.question, args.group, args.points, args.comment, args.grader
         )
+        keys = [g.key for g in gradebook.groups(db, args.question)] if not n else []
+    if not n and args.group not in keys:
+        print(
+            f"error: no group [{args.group}] for {args.question}; its groups: "
+            + ", ".join(f"[{k}]" for k in keys),
+            file=sys.stderr,
+        )
+        return 2
     print(f"{n} students of [{args.group}] scored {args.points:g}")
     return 0 if n else 2
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -271,10 +272,28 @@ def tally(db: sqlite3.Connection, question: str) -> Tally:
     )
 
 
+def _check_points(db: sqlite3.Connection, question: str, points: float) -> None:
+    """UsageError unless the gradebook has answers to ``question`` and
+    ``points`` is a number from 0 to its maximum: a score outside it would go
+    into the export as it is."""
+    found = db.execute(
+        "SELECT MAX(max_points) FROM answers WHERE question = ?", (question,)
+    ).fetchone()[0]
+    if found is None:
+        known = [r[0] for r in db.execute("SELECT DISTINCT question FROM answers ORDER BY 1")]
+        raise UsageError(
+            f"no answers to {question} in the gradebook; the questions in it: "
+            + (", ".join(known) or "none (import the submissions first)")
+        )
+    if not (math.isfinite(points) and 0 <= points <= found):
+        raise UsageError(f"{points:g} points is out of range for {question}: give 0-{found:g}")
+
+
 def score_group(
     db: sqlite3.Connection, question: str, key: str, points: float, comment: str, grader: str
 ) -> int:
     """Score every student of the group whose score is not their own; returns how many."""
+    _check_points(db, question, points)
     with transaction(db):
         students = [
             r[0]
@@ -297,6 +316,17 @@ def score_group(
 def score_student(
     db: sqlite3.Connection, question: str, student: str, points: float, comment: str, grader: str
 ) -> None:
+    _check_points(db, question, points)
+    if (
+        db.execute(
+            "SELECT 1 FROM answers WHERE question = ? AND student = ?", (question, student)
+        ).fetchone()
+        is None
+    ):
+        raise UsageError(
+            f"no student {student!r} in the gradebook for {question}; the names are those "
+            "`questions import` gave (the submission's name without .zip), as the export lists"
+        )
     with transaction(db):
         db.execute(
             "INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?)",

@@ -69,3 +69,39 @@ def test_questions_import_takes_the_entries_a_batch_takes(
     assert main(["questions", "export", str(tmp_path / "s.csv"), "--db", db]) == 0
     with (tmp_path / "s.csv").open(encoding="utf-8") as f:
         assert [r["student"] for r in csv.DictReader(f)] == ["ada"]
+
+
+def test_questions_scores_outside_the_question_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: override gave a student -5 points, or a score for a student or
+    question the gradebook does not have, and the export carried them."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for student, content in class_of(6).items():
+        (folder / f"{student}.ipynb").write_bytes(content)
+    db = str(tmp_path / "gb.sqlite")
+    assert main(["questions", "import", str(folder), "--db", db]) == 0
+    before = tmp_path / "before.csv"
+    assert main(["questions", "export", str(before), "--db", db]) == 0
+    capsys.readouterr()
+    refused = [
+        (["score", Q1, "train_shrinks", "-1"], "-1 points is out of range"),
+        (["score", Q1, "train_shrinks", "99"], "99 points is out of range"),
+        (["score", Q1, "train_shrinks", "nan"], "nan points is out of range"),
+        (["override", Q1, "student01", "-5"], "-5 points is out of range"),
+        (["override", Q1, "nobody", "1"], "no student 'nobody' in the gradebook"),
+        (["override", "no_such_question", "student01", "1"], "no answers to no_such_question"),
+        (["score", Q1, "no such group", "1"], "no group [no such group]"),
+    ]
+    for argv, said in refused:
+        assert main(["questions", *argv, "--db", db]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and said in err, (argv, err)
+    after = tmp_path / "after.csv"
+    assert main(["questions", "export", str(after), "--db", db]) == 0
+    assert after.read_text() == before.read_text()  # nothing refused reached the export
+    assert main(["questions", "override", Q1, "student01", "1.5", "--db", db]) == 0
+    assert main(["questions", "export", str(after), "--db", db]) == 0
+    with after.open(encoding="utf-8") as f:
+        assert {r["student"]: r[Q1] for r in csv.DictReader(f)}["student01"] == "1.5"
