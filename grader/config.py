@@ -63,6 +63,14 @@ CALL_SECONDS = 10.0
 CPU_SECONDS = 60
 MEMORY_MB = 2048
 EXPERIMENT_SECONDS = 30.0
+#: Below this the sandbox fails correct code: the reference solution's whole
+#: grade needed more than 100 MiB of address space and passed at 128 (numpy 2.4,
+#: measured at the commit that added this floor); twice that, for a margin.
+MIN_MEMORY_MB = 256
+MEMORY_WHY = (
+    " (the sandbox's Python and numpy and a grade's arrays take more than 100; less fails "
+    "correct code)"
+)
 
 
 @dataclass(frozen=True)
@@ -277,10 +285,13 @@ class _Reader:
         self.fail(keys, f"expected a number {'> 0' if positive else '>= 0'}, got {_show(value)}")
         return None
 
-    def whole(self, value: Any, keys: tuple[str, ...]) -> int | None:
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    def whole(
+        self, value: Any, keys: tuple[str, ...], *, least: int = 1, why: str = ""
+    ) -> int | None:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= least:
             return value
-        self.fail(keys, f"expected a whole number > 0, got {_show(value)}")
+        bound = "> 0" if least == 1 else f">= {least}{why}"
+        self.fail(keys, f"expected a whole number {bound}, got {_show(value)}")
         return None
 
 
@@ -366,9 +377,12 @@ def _limits(read: _Reader, raw: Any) -> LimitSettings:
     for key in ("call_seconds", "experiment_seconds"):
         if key in table:
             found[key] = read.number(table[key], ("limits", key), positive=True)
-    for key in ("cpu_seconds", "memory_mb"):
-        if key in table:
-            found[key] = read.whole(table[key], ("limits", key))
+    if "cpu_seconds" in table:
+        found["cpu_seconds"] = read.whole(table["cpu_seconds"], ("limits", "cpu_seconds"))
+    if "memory_mb" in table:
+        found["memory_mb"] = read.whole(
+            table["memory_mb"], ("limits", "memory_mb"), least=MIN_MEMORY_MB, why=MEMORY_WHY
+        )
     return LimitSettings(**{k: v for k, v in found.items() if v is not None})
 
 

@@ -219,6 +219,16 @@ def test_config_limits_reach_the_sandbox_and_the_experiment(
     assert "did not finish within 1e-06 s" in report.checks[0].message
 
 
+def test_config_memory_floor_grades_the_reference_in_full() -> None:
+    """The smallest memory_mb the config accepts fails no correct code (the
+    reference got 27 / 54 at 100 MiB when the floor was set)."""
+    floor = config.parse(f"[limits]\nmemory_mb = {config.MIN_MEMORY_MB}\n")
+    report = grade(REFERENCE, seed=3, config=floor)
+    assert report.score == report.max_score > 0, [
+        (c.id, c.message) for c in report.checks if c.outcome != "passed"
+    ]
+
+
 def test_config_limits_are_read_alone_as_the_full_load_reads_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -412,7 +422,9 @@ PROBLEMS = [
     ('[assignment]\nnam = "x"\n',
      "assignment.nam: unknown key (did you mean name?); valid keys of [assignment]: "
      "name, flavour, profile"),
-    ("[limits]\nmemory_mb = 1.5\n", "limits.memory_mb: expected a whole number > 0, got 1.5"),
+    ("[limits]\nmemory_mb = 1.5\n", "limits.memory_mb: expected a whole number >= 256 (the "),
+    # The reference solution's grade needs more than 100 MiB: less fails correct code.
+    ("[limits]\nmemory_mb = 100\n", "less fails correct code), got 100"),
     ("[limits]\ncpu_seconds = 0\n", "limits.cpu_seconds: expected a whole number > 0, got 0"),
     ('[limits]\ncall_seconds = "10"\n', 'limits.call_seconds: expected a number > 0, got "10"'),
     ("[limits]\nexperiment_seconds = -3\n",
