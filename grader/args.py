@@ -8,9 +8,21 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .profiles import PROFILES
+
+
+class QuietParser(argparse.ArgumentParser):
+    """A parser that raises ValueError where argparse would print and exit: for
+    reading a command's arguments before the command does (an early start),
+    which leaves saying what is wrong with them to the command itself."""
+
+    def __init__(self) -> None:
+        super().__init__(add_help=False, exit_on_error=False)
+
+    def error(self, message: str) -> NoReturn:
+        raise ValueError(message)
 
 
 def whole(minimum: int, what: str) -> Any:

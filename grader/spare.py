@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from . import _scratch
 
@@ -187,15 +187,11 @@ def start_early(argv: list[str]) -> bool:
     submission, a config it cannot read) leaves it to the grade; a spare
     the grade does not take (other limits) is discarded, and the grade starts
     its own. True when it started one."""
-    from .args import add_grade_arguments, config_option
-
-    class Quiet(argparse.ArgumentParser):
-        def error(self, message: str) -> NoReturn:  # the command itself will say it
-            raise ValueError(message)
+    from .args import QuietParser, add_grade_arguments, config_option
 
     if argv[:1] != ["grade"]:
         return False
-    probe = add_grade_arguments(config_option(Quiet(add_help=False, exit_on_error=False)))
+    probe = add_grade_arguments(config_option(QuietParser()))
     try:
         args, _ = probe.parse_known_args(argv[1:])
         if not Path(args.submission).exists():

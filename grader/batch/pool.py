@@ -19,7 +19,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 #: What the fork server imports before it forks any pool process.
 PRELOAD = ["grader.batch._preload"]
@@ -51,15 +51,11 @@ def start_early(argv: list[str]) -> bool:
     something to grade. True when it started the server."""
     import argparse
 
-    from ..args import add_batch_arguments, store_path
-
-    class Quiet(argparse.ArgumentParser):
-        def error(self, message: str) -> NoReturn:  # the command itself will say it
-            raise ValueError(message)
+    from ..args import QuietParser, add_batch_arguments, store_path
 
     if argv[:1] != ["batch"]:
         return False
-    probe = add_batch_arguments(Quiet(add_help=False, exit_on_error=False))
+    probe = add_batch_arguments(QuietParser())
     try:
         args, _ = probe.parse_known_args(argv[1:])
     except (argparse.ArgumentError, ValueError):
