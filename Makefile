@@ -40,18 +40,18 @@ $(STAMP): pyproject.toml constraints.txt tools/system-deps.sh
 	@touch $@
 
 grade: $(STAMP)
-	$(PY) -m grader grade $(SUBMISSION) --out $(OUT)
+	$(PY) -m grader grade "$(SUBMISSION)" --out "$(OUT)"
 
 release: $(STAMP)
-	$(PY) -m grader release --out $(OUT)/release
+	$(PY) -m grader release --out "$(OUT)/release"
 
 CHECK ?= student_template
 PART ?=
 check: $(STAMP)
-	$(PY) -m grader.selfcheck $(CHECK) $(if $(PART),--part $(PART))
+	$(PY) -m grader.selfcheck "$(CHECK)" $(if $(PART),--part "$(PART)")
 
 grade-all: $(STAMP)
-	$(PY) -m grader batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS)
+	$(PY) -m grader batch "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -68,11 +68,11 @@ docs: $(STAMP)
 	$(PY) -m grader docs > docs/checks.md
 
 bench: $(STAMP)
-	$(PY) tools/bench.py --submissions $(BENCH_N) --jobs $(JOBS) --out $(OUT)/bench.json \
+	$(PY) tools/bench.py --submissions $(BENCH_N) --jobs $(JOBS) --out "$(OUT)/bench.json" \
 		$(if $(filter 1,$(COMPARE)),--compare --compare-n $(COMPARE_N) --venvs $(COMPARE_VENVS))
 
 soundness: $(STAMP)
-	$(PY) tools/soundness.py --seeds $(SEEDS) --jobs $(JOBS) --out $(OUT)/soundness.json
+	$(PY) tools/soundness.py --seeds $(SEEDS) --jobs $(JOBS) --out "$(OUT)/soundness.json"
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) "$(OUT)" .pytest_cache .mypy_cache .ruff_cache

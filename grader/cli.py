@@ -47,9 +47,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
             write_atomic(out / "report.json", report.to_json() + "\n")
             write_atomic(out / "report.html", html.render(report))
         except OSError as exc:
-            print(f"error: the report could not be written to {out} ({exc.strerror or exc}). "
-                  "The grade above is complete; free some space or choose another --out, "
-                  "and run again.", file=sys.stderr)  # fmt: skip
+            if isinstance(exc, (FileExistsError, NotADirectoryError)):
+                why, then = "a file is in the way where a folder is needed", "choose another --out"
+            else:
+                why, then = exc.strerror or str(exc), "free some space or choose another --out"
+            print(f"error: the report could not be written to {out} ({why}). The grade above "
+                  f"is complete; {then}, and run again.", file=sys.stderr)  # fmt: skip
             return EXIT_WRITE
         print(f"Report: {out / 'report.json'}")
         print(f"Report: {out / 'report.html'}")

@@ -270,3 +270,32 @@ def test_notebook_check_says_which_python_it_could_not_start(
     assert found.report is None and found.problem is not None
     assert "could not start /nonexistent/python ($GRADER_PYTHON: No such file" in found.problem
     assert "Unset GRADER_PYTHON" in found.problem
+
+
+def test_cli_grade_out_where_a_file_is_in_the_way_keeps_the_grade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "report"
+    a_file.write_text("")
+    argv = ["grade", str(REFERENCE), "-k", "dropout_forward.api", "--out", str(a_file)]
+    assert main(argv) == 4
+    out, err = capsys.readouterr()
+    assert "Score: 1 / 1" in out
+    assert "a file is in the way where a folder is needed" in err and "choose another --out" in err
+
+
+def test_make_grade_takes_paths_with_spaces(tmp_path: Path) -> None:
+    """A student's folder is often "My Drive/..." (before: the Makefile split it)."""
+    import shutil
+
+    folder = tmp_path / "My Drive"
+    folder.mkdir()
+    shutil.copy(REFERENCE, folder / "my submission.zip")
+    out = tmp_path / "the report"
+    done = subprocess.run(
+        [shutil.which("make") or "make", "-s", "grade",
+         f"SUBMISSION={folder / 'my submission.zip'}", f"OUT={out}"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Score: 54 / 54" in done.stdout and (out / "report.html").is_file()
