@@ -223,12 +223,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _path_problem(exc: OSError) -> str:
-    where = f"{exc.filename}: " if exc.filename else ""
+    if not exc.filename:  # not about a path: say what the system said
+        return f"{exc.strerror or exc}. Check the options given, and run again"
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
         what = "a file is in the way where a folder is needed"
     else:
         what = exc.strerror or str(exc)
     return (
-        f"{where}{what}. Give a path that can be read and written (a folder for --out), "
-        "and run again"
+        f"{exc.filename}: {what}. Give a path that can be read and written (a folder for "
+        "--out), and run again"
     )

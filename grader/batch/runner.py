@@ -119,8 +119,18 @@ class DaskExecutor:
                 "error: --executor dask needs the distributed package: "
                 ".venv/bin/pip install 'dropout-grader[dask]'"
             ) from None
-        self.client = scheduler if not isinstance(scheduler, str) else Client(scheduler)  # type: ignore[no-untyped-call]
-        self.owned = isinstance(scheduler, str)
+        if not isinstance(scheduler, str):
+            self.client, self.owned = scheduler, False
+            return
+        try:
+            self.client = Client(scheduler)  # type: ignore[no-untyped-call]
+        except OSError as exc:  # refused, or no answer within Dask's connect timeout
+            raise UsageError(
+                f"--scheduler {scheduler}: the Dask scheduler could not be reached ({exc}). "
+                "Check the address and that the scheduler runs (dask scheduler), or leave "
+                "--executor out to grade on this machine"
+            ) from None
+        self.owned = True
 
     def run(self, tasks: list[Task]) -> Iterator[tuple[Task, str | BaseException]]:
         from distributed import as_completed

@@ -71,3 +71,22 @@ def test_a_cluster_that_loses_a_worker_grades_everything_once(small: Path, tmp_p
     with store.connect(tmp_path / "dask" / "results.sqlite") as db:
         graded = store.gradings(db)
     assert len(graded) == len(NAMES) and set(graded.values()) == {1}
+
+
+def test_an_unreachable_scheduler_is_a_message_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a traceback after Dask's connect timeout (30 s). distributed's
+    Client is made to fail at once here, as it does after that timeout."""
+    from grader.cli import EXIT_USAGE, main
+
+    def unreachable(address: str, *args: object, **kwargs: object) -> None:
+        raise OSError(f"Timed out trying to connect to {address} after 30 s")
+
+    monkeypatch.setattr(distributed, "Client", unreachable)
+    argv = ["batch", str(corpus.REPO_ROOT / "examples" / "submissions"), "--out", str(tmp_path)]
+    argv += ["--executor", "dask", "--scheduler", "tcp://10.0.0.9:8786", "--no-progress"]
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("error: --scheduler tcp://10.0.0.9:8786: the Dask scheduler could not")
+    assert "Check the address and that the scheduler runs" in err
