@@ -1,6 +1,10 @@
 import os
 import sys
 
+from ._console import tolerant_output
+
+tolerant_output()
+
 # Before the grader's imports (pytest, numpy, the checks: about 0.2 s): a first
 # batch's pool starts importing them at the same time, and a single grade's
 # sandbox starts Python and numpy, so that neither waits for the other. (The
@@ -15,7 +19,7 @@ elif sys.argv[1:2] == ["grade"]:
 
     start_sandbox(sys.argv[1:])
 
-from .cli import main
+from .cli import main  # noqa: E402
 
 try:
     code = main()

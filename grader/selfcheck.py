@@ -274,4 +274,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from ._console import tolerant_output
+
+    tolerant_output()
     sys.exit(main())

@@ -299,3 +299,23 @@ def test_make_grade_takes_paths_with_spaces(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Score: 54 / 54" in done.stdout and (out / "report.html").is_file()
+
+
+def test_cli_prints_in_an_ascii_terminal_without_a_traceback(tmp_path: Path) -> None:
+    """Under LANG=C without Python's UTF-8 mode stdout is ASCII: a skipped
+    entry's name with a replacement character ended the batch with a
+    traceback after its work."""
+    import shutil
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(REFERENCE, folder / "ada.zip")
+    (folder / os.fsdecode(b"b\xffd.zip")).write_bytes(b"")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", str(folder), "--out", str(tmp_path / "o"),
+         "--no-progress"],
+        cwd=REPO_ROOT, env=env, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode("ascii", "replace")
+    assert b"skipped b\\ufffdd.zip: its name is not UTF-8 text" in done.stdout
