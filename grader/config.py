@@ -568,7 +568,12 @@ def limits_selected(given: str | os.PathLike[str] | None = None) -> LimitSetting
 
 
 #: The environment variables that change one run, and what each holds (docs/config.md).
-SECONDS_VARIABLES = ("GRADER_CALL_SECONDS", "GRADER_START_SECONDS", "GRADER_EXPERIMENT_SECONDS")
+SECONDS_VARIABLES = (
+    "GRADER_CALL_SECONDS",
+    "GRADER_START_SECONDS",
+    "GRADER_EXPERIMENT_SECONDS",
+    "GRADER_DB_TIMEOUT",
+)
 SEED_VARIABLE = "GRADER_SEED"
 ISOLATION_VARIABLE = "GRADER_ISOLATION"
 
@@ -587,7 +592,7 @@ def environment_seconds(name: str) -> float | None:
     if not (math.isfinite(value) and value > 0):
         raise ConfigError(
             f"{name}={text!r}: expected a number of seconds > 0 (for example 10); set it "
-            "to one, or unset it to use the assignment config's value"
+            "to one, or unset it for the default"
         )
     return value
 

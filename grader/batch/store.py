@@ -103,11 +103,12 @@ class Stored:
 
 
 def lock_timeout() -> float:
-    """Seconds to wait for another process's write to finish (GRADER_DB_TIMEOUT)."""
-    try:
-        return max(float(os.environ.get("GRADER_DB_TIMEOUT") or 60), 0.1)
-    except ValueError:
-        return 60.0
+    """Seconds to wait for another process's write to finish (GRADER_DB_TIMEOUT,
+    at least 0.1; a value it cannot use stops the command first:
+    config.check_environment)."""
+    from ..config import environment_seconds
+
+    return max(environment_seconds("GRADER_DB_TIMEOUT") or 60.0, 0.1)
 
 
 @contextmanager

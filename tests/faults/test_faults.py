@@ -160,10 +160,23 @@ def test_no_sandbox_tool_falls_back_with_a_warning(tmp_path: Path) -> None:
     assert any("bubblewrap was not available" in w for w in report["warnings"])
 
 
-@pytest.mark.parametrize("value", ["0.5", "nonsense"])
-def test_lock_timeout_reads_the_environment(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("value", "seconds"), [("0.5", 0.5), ("0.01", 0.1), ("", 60.0)])
+def test_lock_timeout_reads_the_environment(
+    value: str, seconds: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GRADER_DB_TIMEOUT", value)
-    assert store.lock_timeout() == (0.5 if value == "0.5" else 60.0)
+    assert store.lock_timeout() == seconds
+
+
+@pytest.mark.parametrize("value", ["nonsense", "nan", "-1"])
+def test_lock_timeout_it_cannot_use_is_named(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: 'nonsense' fell back to 60 s without a word, and 'nan' was a
+    traceback (ValueError) when the store opened."""
+    from grader.errors import ConfigError
+
+    monkeypatch.setenv("GRADER_DB_TIMEOUT", value)
+    with pytest.raises(ConfigError, match=f"GRADER_DB_TIMEOUT={value!r}: expected a number"):
+        store.lock_timeout()
 
 
 def test_partial_prints_reach_the_report_though_the_worker_is_killed_at_close(

@@ -112,6 +112,7 @@ def test_cli_grade_imports_only_what_a_grade_needs() -> None:
         ("GRADER_CALL_SECONDS", "-1"),
         ("GRADER_START_SECONDS", "nan"),
         ("GRADER_EXPERIMENT_SECONDS", "inf"),
+        ("GRADER_DB_TIMEOUT", "nan"),
         ("GRADER_ISOLATION", "none"),
     ],
 )
@@ -121,7 +122,8 @@ def test_cli_a_grader_variable_it_cannot_use_stops_the_run_with_its_name(
     """Before: GRADER_SEED=abc gave a report of no checks, 0 / 0, exit 0 (and
     "isolation: none"); a deadline of 0 or less timed out every call of a
     correct submission; GRADER_START_SECONDS=x was a traceback."""
-    command = ["grade", str(REFERENCE)] if variable != "GRADER_SEED" else ["batch", str(EXAMPLES)]
+    batch = variable in ("GRADER_SEED", "GRADER_DB_TIMEOUT")
+    command = ["batch", str(EXAMPLES)] if batch else ["grade", str(REFERENCE)]
     done = subprocess.run(
         [sys.executable, "-m", "grader", *command, "--out", str(tmp_path)],
         cwd=REPO_ROOT,
