@@ -7,6 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+def locked(exc: sqlite3.Error) -> bool:
+    """Did ``exc`` come from another process holding the database (a lock that
+    outlasted the busy timeout), rather than from the file itself?"""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 @contextmanager
 def transaction(db: sqlite3.Connection) -> Iterator[None]:
     """One write transaction on a connection in autocommit mode: taken at

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from . import config
+from ._db import locked
 from ._files import write_atomic
 from .args import add_batch_arguments, add_grade_arguments, config_option, store_path
 from .errors import SubmissionError, UsageError
@@ -47,12 +48,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
             write_atomic(out / "report.json", report.to_json() + "\n")
             write_atomic(out / "report.html", html.render(report))
         except OSError as exc:
-            if isinstance(exc, (FileExistsError, NotADirectoryError)):
-                why, then = "a file is in the way where a folder is needed", "choose another --out"
-            else:
-                why, then = exc.strerror or str(exc), "free some space or choose another --out"
-            print(f"error: the report could not be written to {out} ({why}). The grade above "
-                  f"is complete; {then}, and run again.", file=sys.stderr)  # fmt: skip
+            then = "choose another --out"
+            if not isinstance(exc, IN_THE_WAY):
+                then = "free some space or " + then
+            print(f"error: the report could not be written to {out} ({_os_trouble(exc)}). The "
+                  f"grade above is complete; {then}, and run again.", file=sys.stderr)  # fmt: skip
             return EXIT_WRITE
         print(f"Report: {out / 'report.json'}")
         print(f"Report: {out / 'report.html'}")
@@ -103,14 +103,11 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch.discover import class_folder
     from .batch.runner import EXIT_USAGE as BATCH_USAGE
     from .batch.runner import DaskExecutor, run_batch
 
-    folder, out = Path(args.folder), Path(args.out)
-    if not folder.is_dir():
-        print(f"error: {folder}: not a folder. Give the folder that holds one zip, folder "
-              "or notebook per student.", file=sys.stderr)  # fmt: skip
-        return BATCH_USAGE
+    folder, out = class_folder(Path(args.folder)), Path(args.out)
     if args.executor == "dask" and not args.scheduler:
         print("error: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)",
               file=sys.stderr)  # fmt: skip
@@ -129,7 +126,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             config=config.current(),
         )
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if locked(exc):
             why = "stayed locked by another process"
             then = "when the other process is done"
         else:  # "disk I/O error", "database or disk is full"
@@ -222,14 +219,22 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+#: What a folder to write into raises when a file is where it should be.
+IN_THE_WAY = (FileExistsError, NotADirectoryError)
+
+
+def _os_trouble(exc: OSError) -> str:
+    """What went wrong, in words: "File exists" says nothing to someone who
+    gave a file's path as --out."""
+    if isinstance(exc, IN_THE_WAY):
+        return "a file is in the way where a folder is needed"
+    return exc.strerror or str(exc)
+
+
 def _path_problem(exc: OSError) -> str:
     if not exc.filename:  # not about a path: say what the system said
-        return f"{exc.strerror or exc}. Check the options given, and run again"
-    if isinstance(exc, (FileExistsError, NotADirectoryError)):
-        what = "a file is in the way where a folder is needed"
-    else:
-        what = exc.strerror or str(exc)
+        return f"{_os_trouble(exc)}. Check the options given, and run again"
     return (
-        f"{exc.filename}: {what}. Give a path that can be read and written (a folder for "
-        "--out), and run again"
+        f"{exc.filename}: {_os_trouble(exc)}. Give a path that can be read and written (a "
+        "folder for --out), and run again"
     )

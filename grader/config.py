@@ -38,7 +38,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._package import REPO_ROOT
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from .questions.suggest import Rubric
@@ -614,6 +614,12 @@ def environment_seed() -> int | None:
             "fresh inputs"
         )
     return seed
+
+
+def check_seed(seed: int | None) -> None:
+    """UsageError for a seed numpy's generators do not take (below 0)."""
+    if seed is not None and seed < 0:
+        raise UsageError(f"seed {seed}: expected a whole number >= 0")
 
 
 def check_environment() -> None:

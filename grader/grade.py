@@ -19,7 +19,7 @@ import pytest
 from . import _scratch, profiles
 from . import spare as spares
 from .checks import ALL_MODULES
-from .config import AssignmentConfig, check_environment, current
+from .config import AssignmentConfig, check_environment, check_seed, current
 from .errors import SubmissionError, UsageError
 from .plugin import (
     ASSIGNMENT,
@@ -279,8 +279,7 @@ def run(
     (``grader.spare``): for a batch, which grades one submission after another.
     """
     check_environment()  # a GRADER_* variable it cannot use fails before any work
-    if seed is not None and seed < 0:  # numpy's generators take none
-        raise UsageError(f"seed {seed}: expected a whole number >= 0")
+    check_seed(seed)
     if profile is not None:
         profiles.get(profile)  # an unknown name fails before any work
     config = config or current()

@@ -210,11 +210,13 @@ def check(part: str | None = None, *, path: str | os.PathLike[str] | None = None
         why = f"the self-check took longer than {TIMEOUT:g} s"
         return SelfCheck(None, hidden, hidden_points, part, problem=why)
     except OSError as exc:
-        chosen = "$GRADER_PYTHON" if os.environ.get("GRADER_PYTHON", "").strip() else "Python"
-        why = f"the self-check could not start {command[0]} ({chosen}: {exc.strerror or exc}). " + (
-            "Unset GRADER_PYTHON, or set it to the Python that has the grader installed"
-            if chosen != "Python"
-            else "`make check` in the assignment's folder sets up what it needs"
+        if os.environ.get("GRADER_PYTHON", "").strip():
+            chosen = "$GRADER_PYTHON"
+            then = "Unset GRADER_PYTHON, or set it to the Python that has the grader installed"
+        else:
+            chosen, then = "Python", "`make check` in the assignment's folder sets up what it needs"
+        why = (
+            f"the self-check could not start {command[0]} ({chosen}: {exc.strerror or exc}). {then}"
         )
         return SelfCheck(None, hidden, hidden_points, part, problem=why)
     lines = done.stdout.strip().splitlines()

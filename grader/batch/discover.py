@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SubmissionError
+from ..errors import SubmissionError, UsageError
 from ..submission import read_files
 
 SUFFIXES = (".zip", ".ipynb", ".py")
@@ -42,6 +42,16 @@ class Skipped:
 class Found:
     entries: list[Entry] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+
+def class_folder(folder: Path) -> Path:
+    """``folder``, or UsageError saying what to give when it is not a folder."""
+    if not folder.is_dir():
+        raise UsageError(
+            f"{folder}: not a folder. Give the folder that holds one zip, folder or "
+            "notebook per student."
+        )
+    return folder
 
 
 def discover(folder: Path) -> Found:

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from .. import _scratch
 from .._files import write_atomic
-from ..config import AssignmentConfig, check_environment, current, using
+from ..config import AssignmentConfig, check_environment, check_seed, current, using
 from ..errors import UsageError
 from ..grade import unreadable
 from ..report import GradeReport
@@ -223,8 +223,7 @@ def run_batch(
     check_environment()
     if jobs < 1:
         raise UsageError(f"jobs {jobs}: expected a whole number >= 1 (grades at once)")
-    if seed is not None and seed < 0:
-        raise UsageError(f"seed {seed}: expected a whole number >= 0")
+    check_seed(seed)
     start = time.perf_counter()
     config = config or current()
     summary = Summary()

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import SubmissionError, UsageError
+from ..errors import SubmissionError
 from ..submission import open_submission
 from . import gradebook, session
 from .extract import Answer, extract
@@ -48,14 +48,9 @@ def _answers(entry: Path) -> list[Answer] | None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..batch.discover import discover
+    from ..batch.discover import class_folder, discover
 
-    folder = Path(args.folder)
-    if not folder.is_dir():
-        raise UsageError(
-            f"{folder}: not a folder. Give the folder that holds one zip, folder or "
-            "notebook per student"
-        )
+    folder = class_folder(Path(args.folder))
     # The same entries, under the same student names, as a batch of this folder.
     found = discover(folder)
     for skipped in found.skipped:

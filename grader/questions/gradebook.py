@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .._db import transaction
+from .._db import locked, transaction
 from ..errors import UsageError
 from .extract import Answer
 from .suggest import Suggestion, for_answer, load, max_points
@@ -122,7 +122,7 @@ def connect(path: Path, *, create: bool = True) -> Iterator[sqlite3.Connection]:
             db.execute("PRAGMA busy_timeout=30000")
             db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if locked(exc):
                 raise  # another TA's long write: said as such by the caller
             raise UsageError(
                 f"{path}: not a gradebook ({exc}); give --db the gradebook file that "
