@@ -258,6 +258,20 @@ def test_compare_margin_is_the_cost_of_each_further_submission() -> None:
     assert margin_lines(quick, rows)[2].endswith("x met")
 
 
+def test_compare_margin_of_a_tool_grading_the_class_in_one_command() -> None:
+    ours = margin([_class_row(10, 1.2)], [_class_row(50, 3.2)])  # 0.050 s each
+    theirs = margin([_class_row(10, 12.0)], [_class_row(50, 52.0)])  # 1.000 s each
+    rows = [_row("nbgrader", 12.0, GOOD)]
+    _, line = margin_lines(ours, rows, {"nbgrader": theirs})
+    assert line.startswith("nbgrader: 1.000 s per further submission")
+    assert "10 in 12.00 s, 50 in 52.00 s" in line
+    assert "20.0x less" in line and line.endswith(f"target {TARGET:g}x not met")
+    quicker = margin([_class_row(10, 1.2)], [_class_row(50, 2.4)])  # 0.030 s: 33.3x
+    assert margin_lines(quicker, rows, {"nbgrader": theirs})[1].endswith(
+        "33.3x less; target 30x met"
+    )
+
+
 def test_compare_envs_run_tools_with_their_own_bin_first(tmp_path: Path) -> None:
     env = envs.Env("otter", tmp_path / "otter", "7.0.0")
     environ = env.environ()

@@ -91,33 +91,52 @@ def margin(small: list[Row], big: list[Row]) -> dict[str, Any]:
     }
 
 
-def margin_lines(found: dict[str, Any], rows: list[Row], target: float = TARGET) -> list[str]:
-    """The margin, and per other tool its fastest run of a process per
-    submission against it: such a run's time per submission has no part paid
-    once per class, so it is that tool's margin too. A tool that grades the
-    class in one command spreads its start over the class, so its time per
-    submission is not set against our margin."""
+def margin_lines(
+    found: dict[str, Any],
+    rows: list[Row],
+    others: dict[str, dict[str, Any]] | None = None,
+    target: float = TARGET,
+) -> list[str]:
+    """The margin, and per other tool its own margin against it: for a tool
+    that grades the class in one command, ``others[tool]`` (``margin`` of its
+    runs over the same two class sizes); for one that runs a process per
+    submission, its fastest such run, whose time per submission has no part
+    paid once per class. A tool that grades the class in one command and whose
+    margin was not measured is not set against ours: its time per submission
+    holds its start, spread over the class."""
     each = found["per_further_submission"]
-    (n_small, n_big), (small_s, big_s) = found["sizes"], found["seconds"]
-    lines = [
-        f"ours at the margin: {each:.3f} s per further submission (one command for the class, "
-        f"{found['jobs']} at a time, dropout parts: {n_small} in {small_s:.2f} s, {n_big} in "
-        f"{big_s:.2f} s, medians of {found['runs']})"
-    ]
+    lines = [f"ours at the margin: {each:.3f} s per further submission ({_sizes(found)})"]
     for tool in dict.fromkeys(r.tool for r in rows if r.tool != OURS):
         alone = [r for r in rows if r.tool == tool and r.way == "a process per submission"]
-        if not alone:
+        if alone:
+            best = min(alone, key=lambda r: r.per_submission)
+            theirs = best.per_submission
+            how = f"per submission at best (a process per submission, {best.jobs} at a time)"
+        elif others and tool in others:
+            theirs = others[tool]["per_further_submission"]
+            how = f"per further submission ({_sizes(others[tool])})"
+        else:
             lines.append(
                 f"{tool}: grades the class in one command, its start included in its time per "
                 "submission; not set against our margin"
             )
             continue
-        theirs = min(alone, key=lambda r: r.per_submission)
-        times = theirs.per_submission / each if each > 0 else float("inf")
+        times = theirs / each if each > 0 else float("inf")
         verdict = "met" if times >= target else "not met"
         lines.append(
-            f"{tool}: {theirs.per_submission:.3f} s per submission at best (a process per "
-            f"submission, {theirs.jobs} at a time); ours at the margin {each:.3f} s: "
+            f"{tool}: {theirs:.3f} s {how}; ours at the margin {each:.3f} s: "
             f"{times:.1f}x less; target {target:g}x {verdict}"
         )
     return lines
+
+
+def _sizes(found: dict[str, Any]) -> str:
+    """How a margin was measured: the two classes, their median times."""
+    (n_small, n_big), (small_s, big_s) = found["sizes"], found["seconds"]
+    way = "one command for the class, " + (
+        f"{found['jobs']} at a time" if found["jobs"] > 1 else "one at a time"
+    )
+    return (
+        f"{way}, dropout parts: {n_small} in {small_s:.2f} s, {n_big} in {big_s:.2f} s, "
+        f"medians of {found['runs']}"
+    )
