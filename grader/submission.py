@@ -295,9 +295,26 @@ def read_files(path: Path) -> dict[tuple[str, ...], bytes]:
     if not files:
         raise SubmissionError(
             f"{source}: holds no .py files or notebooks. Submit the assignment "
-            "folder with its cs231n/ package."
+            "folder with its cs231n/ package." + _zips_inside(source)
         )
     return files
+
+
+def _zips_inside(folder: Path) -> str:
+    """For a folder with no code: what to do with the zips it holds, if any
+    (a class folder given to ``grade``, or a submission zipped one level too deep)."""
+    try:
+        zips = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".zip" and p.is_file())
+    except OSError:
+        return ""
+    if not zips:
+        return ""
+    if len(zips) == 1:
+        return f" It holds one zip: to grade it, give its path, {zips[0]}."
+    return (
+        f" It holds {len(zips)} zip files: to grade each as a student's submission, run "
+        f"`python -m grader batch {folder} --out OUT` (or `make grade-all SUBMISSIONS={folder}`)."
+    )
 
 
 def stage_files(files: dict[tuple[str, ...], bytes], staging: Path, source: Path) -> Submission:

@@ -365,3 +365,26 @@ def test_a_pipe_is_refused_at_once_not_waited_on(tmp_path: Path) -> None:
     os.mkfifo(pipe)
     with pytest.raises(SubmissionError, match="not a regular file or folder"):
         submission_module.read_files(pipe)
+
+
+def test_folder_of_zips_given_to_grade_points_to_batch(tmp_path: Path) -> None:
+    """A class folder given to ``grade`` (a submission each in a zip) says to run batch."""
+    for name in ("ada.zip", "bo.zip"):
+        (tmp_path / name).write_bytes(
+            (REPO_ROOT / "examples/submissions/reference.zip").read_bytes()
+        )
+    with pytest.raises(SubmissionError) as error:
+        open_submission(tmp_path, tmp_path / "staging")
+    message = str(error.value)
+    assert "holds no .py files or notebooks" in message
+    assert "It holds 2 zip files" in message and f"python -m grader batch {tmp_path}" in message
+
+
+def test_folder_holding_one_zip_names_it(tmp_path: Path) -> None:
+    (tmp_path / "HW2.zip").write_bytes(
+        (REPO_ROOT / "examples/submissions/reference.zip").read_bytes()
+    )
+    with pytest.raises(
+        SubmissionError, match=r"It holds one zip: to grade it, give its path, .*HW2\.zip"
+    ):
+        open_submission(tmp_path, tmp_path / "staging")
