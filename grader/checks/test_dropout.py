@@ -174,9 +174,14 @@ def test_forward_scaling(forward_probe: dict[float, ForwardRun]) -> None:
         assert scales.size, f"with {run.label} your layer dropped every unit"
         assert run.scales_are(1 / p), (
             f"with {run.label} each kept unit should be divided by the keep probability, "
-            f"i.e. multiplied by {1 / p:.4g}; "
-            f"yours were multiplied by values from {scales.min():.4g} to {scales.max():.4g}"
+            f"i.e. multiplied by {1 / p:.4g}; yours were {_multiplied(scales)}"
         )
+
+
+def _multiplied(scales: np.ndarray) -> str:
+    """What the kept units were multiplied by: one factor, or the range of them."""
+    low, high = f"{scales.min():.4g}", f"{scales.max():.4g}"
+    return f"all multiplied by {low}" if low == high else f"multiplied by {low} to {high}"
 
 
 @check(

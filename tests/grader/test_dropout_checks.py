@@ -3,6 +3,8 @@ a submission with the bug, and passes on the reference."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grader.grade import grade
@@ -102,3 +104,17 @@ def test_template_fails_every_check_with_a_message() -> None:
     # What students receive complete (sgd) is checked but worth nothing.
     given = {c.id for c in report.checks if c.max_points == 0}
     assert given and all(check_id.startswith("optim.sgd.") for check_id in given)
+
+
+def test_scaling_message_names_the_one_factor_or_the_range(
+    make_submission: MakeSubmission,
+) -> None:
+    """p taken as the drop probability scales every kept unit alike (1 / (1 - 0.3)
+    at p = 0.3); a scale drawn per unit gives a range."""
+    one = grade(make_submission(("layers.py", *BUGS["DROPOUT_P_AS_DROP"][0][0])))
+    message = next(c.message for c in one.checks if c.id == "dropout_forward.scaling")
+    assert "i.e. multiplied by 3.333; yours were all multiplied by 1.429" in message
+    spread = "        mask = (np.random.rand(*x.shape) < p) * np.random.uniform(1, 2, x.shape)\n"
+    many = grade(make_submission(("layers.py", TRAIN_MASK, spread)))
+    message = next(c.message for c in many.checks if c.id == "dropout_forward.scaling")
+    assert re.search(r"yours were multiplied by 1(\.\d+)? to [12](\.\d+)?$", message), message
