@@ -378,12 +378,15 @@ def momentum_sign(evidence: Evidence) -> bool:
     "OPTIM_STATE_NOT_SAVED",
     title="optimizer state not stored back in config",
     explanation=(
-        "One update is right, but over several updates your rule behaves as if it started "
-        "from scratch each time: the new velocity or moving averages are computed but never "
-        "saved in config, so the next call cannot use them."
+        "Each update of w is right for a first step, but over several updates your rule "
+        "behaves as if it started from scratch each time: the new velocity or moving "
+        "averages are computed but never saved in config (or kept in a local variable that "
+        "starts afresh), so the next call cannot use them."
     ),
     hint="Before returning, store the new state: config['velocity'] = v (or cache, m, v, t).",
-    checks=tuple(f"optim.{r}.multi_step" for r in RULES if STATE[r]),
+    # one_step shows it in the state config returns (or in w, when the given state is
+    # not read either); multi_step in the w that follows.
+    checks=tuple(f"optim.{r}.{k}" for r in RULES if STATE[r] for k in ("one_step", "multi_step")),
 )
 def state_not_saved(evidence: Evidence) -> bool:
     probe = evidence.get("optim") or {}

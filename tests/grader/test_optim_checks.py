@@ -210,3 +210,17 @@ def test_adagrad_checks_skip_for_a_course_year_without_adagrad() -> None:
     assert {c.id for c in report.checks} == {f"optim.adagrad.{kind}" for kind in KINDS}
     assert all(c.outcome == "skipped" for c in report.checks)
     assert report.max_score == 0
+
+
+def test_state_not_saved_is_named_on_both_checks_it_fails(make_submission: MakeSubmission) -> None:
+    """A velocity never stored back fails one_step (on the config it returns) and
+    multi_step (on the w that follows): both failures name the mistake; the
+    rules that keep their state show nothing."""
+    changes, _ = BUGS["OPTIM_STATE_NOT_SAVED"]
+    report = grade(
+        make_submission(*[("optim.py", old, new) for old, new in changes]), keyword="optim"
+    )
+    named = {c.id for c in report.checks for d in c.diagnoses if d.code == "OPTIM_STATE_NOT_SAVED"}
+    assert (
+        named == failed(report) == {"optim.sgd_momentum.one_step", "optim.sgd_momentum.multi_step"}
+    )
