@@ -337,8 +337,9 @@ class Session:
         left = sum(g.scored < len(g.students) for g in groups)
         answers = sum(len(g.students) for g in groups)
         self.say(
-            f"{answers} answers in {len(groups)} groups; {left} of {len(groups)} groups left "
-            "to grade. Type ? for help."
+            f"{answers} answer{'s' * (answers != 1)} in {len(groups)} group"
+            f"{'s' * (len(groups) != 1)}; {left} of {len(groups)} group{'s' * (len(groups) != 1)} "
+            "left to grade. Type ? for help."
         )
 
     def found(self, key: str) -> str:

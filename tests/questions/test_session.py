@@ -337,3 +337,11 @@ def test_session_from_piped_stdin_and_its_errors(db: Path, tmp_path: Path) -> No
     missing = cli(Q1, "--db", str(tmp_path / "nothing.sqlite"))
     assert missing.returncode == 2 and "python -m grader questions import DIR" in missing.stderr
     assert not (tmp_path / "nothing.sqlite").exists()
+
+
+def test_session_counts_one_answer_in_one_group(tmp_path: Path) -> None:
+    write_class(tmp_path / "class", dict(list(class_of(1).items())))
+    path = tmp_path / "gradebook.sqlite"
+    assert main(["questions", "import", str(tmp_path / "class"), "--db", str(path)]) == 0
+    text = grade(path, "q").text
+    assert "1 answer in 1 group; " in text and " of 1 group left to grade" in text, text
