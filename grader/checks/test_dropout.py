@@ -181,7 +181,9 @@ def test_forward_scaling(forward_probe: dict[float, ForwardRun]) -> None:
 def _multiplied(scales: np.ndarray) -> str:
     """What the kept units were multiplied by: one factor, or the range of them."""
     low, high = f"{scales.min():.4g}", f"{scales.max():.4g}"
-    return f"all multiplied by {low}" if low == high else f"multiplied by {low} to {high}"
+    if low != high:
+        return f"multiplied by {low} to {high}"
+    return "all left unchanged (multiplied by 1)" if low == "1" else f"all multiplied by {low}"
 
 
 @check(

@@ -114,6 +114,9 @@ def test_scaling_message_names_the_one_factor_or_the_range(
     one = grade(make_submission(("layers.py", *BUGS["DROPOUT_P_AS_DROP"][0][0])))
     message = next(c.message for c in one.checks if c.id == "dropout_forward.scaling")
     assert "i.e. multiplied by 3.333; yours were all multiplied by 1.429" in message
+    unscaled = grade(make_submission(("layers.py", *BUGS["DROPOUT_UNSCALED"][0][0])))
+    message = next(c.message for c in unscaled.checks if c.id == "dropout_forward.scaling")
+    assert message.endswith("yours were all left unchanged (multiplied by 1)")
     spread = "        mask = (np.random.rand(*x.shape) < p) * np.random.uniform(1, 2, x.shape)\n"
     many = grade(make_submission(("layers.py", TRAIN_MASK, spread)))
     message = next(c.message for c in many.checks if c.id == "dropout_forward.scaling")
