@@ -488,6 +488,28 @@ def reg_factor(evidence: Evidence) -> bool:
 
 
 @misconception(
+    "FCNET_REG_GRAD_MISSING",
+    title="the L2 penalty's gradient left out",
+    explanation=(
+        "With reg > 0 your gradients are those of the loss without the penalty: the "
+        "gradient of 0.5 * reg * sum(W**2), which is reg * W for each weight matrix, is "
+        "never added to grads."
+    ),
+    hint="After the backward pass, add self.reg * self.params['Wi'] to grads['Wi'] for "
+    "every layer i.",
+    checks=("fc_net.gradients", "fc_net.dropout_train", "fc_net.dropout_gradcheck"),
+)
+def reg_grad_missing(evidence: Evidence) -> bool:
+    found = _found(evidence, "plain")
+    if found is None:
+        return False
+    _, bare = expected(found["params"], found["X"], found["y"], 0.0)
+    return any(
+        all(close(found["runs"][reg]["grads"][k], bare[k]) for k in bare) for reg in REGS[1:]
+    )
+
+
+@misconception(
     "FCNET_REG_BIAS",
     title="biases regularized",
     explanation=(

@@ -191,6 +191,9 @@ FCNET: dict[str, list[Change]] = {
     "2 reg W in the gradient": [
         (NET, GRAD_PENALTY, GRAD_PENALTY.replace("else lam", "else 2 * lam"))
     ],
+    "the penalty's gradient left out": [
+        (NET, GRAD_PENALTY, GRAD_PENALTY.replace("else lam * weights", "else 0 * weights"))
+    ],
     "biases regularized": [
         (
             NET,

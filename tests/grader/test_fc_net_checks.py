@@ -8,7 +8,8 @@ import pytest
 
 from grader import REPO_ROOT, load_cs231n, reference_root
 from grader.checks import test_fc_net as fc
-from grader.grade import grade
+from grader.grade import grade, run
+from grader.registry import MISCONCEPTIONS
 from grader.report import GradeReport
 from tests.grader.conftest import MakeSubmission
 
@@ -65,6 +66,11 @@ BUGS = {
         {"fc_net.gradients"},
         "FCNET_REG_FACTOR",
     ),
+    "the penalty's gradient left out": (
+        [(GRAD_REG, "            pass\n")],
+        {"fc_net.gradients", "fc_net.dropout_train", "fc_net.dropout_gradcheck"},
+        "FCNET_REG_GRAD_MISSING",
+    ),
     "biases regularized": (
         [(WEIGHTS, "        weights = list(self.params.values())\n")],
         {"fc_net.regularization"},
@@ -119,9 +125,14 @@ def test_bug_fails_its_checks_and_is_diagnosed(name: str, make_submission: MakeS
 
 @pytest.mark.parametrize("seed", range(5))
 def test_reference_passes_every_fc_net_check(seed: int) -> None:
-    report = grade(REPO_ROOT / "examples/submissions/reference.zip", keyword="fc_net", seed=seed)
+    report, evidence = run(
+        REPO_ROOT / "examples/submissions/reference.zip", keyword="fc_net", seed=seed
+    )
     assert len(report.checks) == 8
     assert failed(report) == set()
+    # Not even asked, no detector of the net fires on a correct submission.
+    own = [m for m in MISCONCEPTIONS.values() if m.checks[0].startswith("fc_net.")]
+    assert own and not [m.code for m in own if m.detect(evidence)]
 
 
 def test_template_fails_every_fc_net_check() -> None:
