@@ -15,8 +15,9 @@ import nbformat
 import numpy as np
 import pytest
 
+import tools.compare as compare_module
 from tools.compare import envs, nbgrader, otter, ours
-from tools.compare.assignment import CHECKS, MAX_POINTS, package_of, students
+from tools.compare.assignment import CHECKS, MAX_POINTS, Student, package_of, students
 from tools.compare.results import DROPOUT, WHOLE, Row, UnverifiedRunError, Way, verify
 from tools.compare.table import TARGET, headline, margin, margin_lines, render
 
@@ -288,3 +289,29 @@ def test_compare_pins_every_package_and_the_tool_itself() -> None:
         ]
         assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.]+", line) for line in lines), lines
         assert any(line.startswith(f"{distribution}==") for line in lines)
+
+
+def test_compare_margin_runs_interleave_the_sizes_and_verify_each_run() -> None:
+    small, big = students(4), students(12)
+    calls: list[tuple[str, int]] = []
+
+    def grade(group: list[Student], size: str, i: int, *, right: bool = True) -> Row:
+        calls.append((size, i))
+        return Row(
+            tool="nbgrader",
+            version="1.0",
+            way="one command for the class",
+            jobs=1,
+            scope=DROPOUT,
+            command="grade",
+            seconds=0.5 + 0.25 * len(group) + 0.01 * i,
+            expected={s.name: s.correct for s in group},
+            scores={s.name: (8.0 if s.correct or not right else 0.0, 8.0) for s in group},
+        )
+
+    found = compare_module._margin(small, big, grade)
+    assert calls == [(size, i) for i in range(3) for size in ("small", "big")]
+    assert found["sizes"] == [4, 12] and found["runs"] == 3 and found["jobs"] == 1
+    assert found["per_further_submission"] == pytest.approx(0.25)
+    with pytest.raises(UnverifiedRunError):  # a buggy student at full marks
+        compare_module._margin(small, big, lambda g, s, i: grade(g, s, i, right=False))

@@ -34,12 +34,13 @@ from __future__ import annotations
 import os
 import platform
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from . import envs, nbgrader, otter, ours
-from .assignment import students
+from .assignment import Student, students
 from .results import DROPOUT, WHOLE, Row, UnverifiedRunError, verify
 from .table import TARGET, headline, margin, margin_lines, render
 
@@ -54,6 +55,21 @@ MARGIN_RUNS = 3
 def install(venvs: Path = envs.DEFAULT_HOME) -> tuple[envs.Env, envs.Env]:
     """Otter-Grader's and nbgrader's environments, installed if missing (never timed)."""
     return envs.ensure("otter", "otter-grader", venvs), envs.ensure("nbgrader", "nbgrader", venvs)
+
+
+def _margin(
+    small: list[Student], big: list[Student], grade: Callable[[list[Student], str, int], Row]
+) -> dict[str, Any]:
+    """``table.margin`` of ``grade`` (class, "small" or "big", run number) over
+    both classes, ``MARGIN_RUNS`` times each, interleaved so that a slower
+    spell of the machine hits both sizes; every run verified."""
+    runs: dict[str, list[Row]] = {"small": [], "big": []}
+    for i in range(MARGIN_RUNS):
+        for group, size in ((small, "small"), (big, "big")):
+            row = grade(group, size, i)
+            verify(row)
+            runs[size].append(row)
+    return margin(runs["small"], runs["big"])
 
 
 def machine() -> dict[str, Any]:
@@ -125,24 +141,24 @@ def compare(
                 measured(ours.batch(class_, work / "ours", jobs=count, scope=scope))
         big = students(n * MARGIN_FACTOR)
         ours.prepare(big, work / "ours-big")
-        small_runs: list[Row] = []
-        big_runs: list[Row] = []
-        for i in range(MARGIN_RUNS):  # interleaved: a slower spell hits both sizes
-            for group, folder, runs in ((class_, "ours", small_runs), (big, "ours-big", big_runs)):
-                row = ours.batch(group, work / folder, jobs=jobs, scope=DROPOUT, run=f"-m{i}")
-                verify(row)
-                runs.append(row)
-        at_margin = margin(small_runs, big_runs)
+        folders = {"small": "ours", "big": "ours-big"}
+        at_margin = _margin(
+            class_,
+            big,
+            lambda group, size, i: ours.batch(
+                group, work / folders[size], jobs=jobs, scope=DROPOUT, run=f"-m{i}"
+            ),
+        )
         # nbgrader grades a class in one command, its start included: its own
         # margin, measured the same way, is what ours is set against.
-        theirs: dict[str, list[Row]] = {"small": [], "big": []}
-        for i in range(MARGIN_RUNS):
-            for group, size in ((class_, "small"), (big, "big")):
-                course = work / f"nbgrader-margin-{size}-{i}"
-                row = nbgrader.grade(group, course, nbgrader_env, warm=False)
-                verify(row)
-                theirs[size].append(row)
-        other_margins = {"nbgrader": margin(theirs["small"], theirs["big"])}
+        nbgrader_margin = _margin(
+            class_,
+            big,
+            lambda group, size, i: nbgrader.grade(
+                group, work / f"nbgrader-margin-{size}-{i}", nbgrader_env, warm=False
+            ),
+        )
+        other_margins = {"nbgrader": nbgrader_margin}
     found["load_average_end"] = round(os.getloadavg()[0], 2)
     table = render(rows)
     summary = headline(rows)
