@@ -397,12 +397,17 @@ def _found(evidence: Evidence, part: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
+def _grads_close(got: dict[str, Any], want: dict[str, np.ndarray]) -> bool:
+    """Is every gradient of ``want`` in ``got``, each close to it?"""
+    return all(close(got[k], want[k]) for k in want)
+
+
 def _train_matches(evidence: Evidence, **variant: Any) -> bool:
     found = _found(evidence, "dropout")
     if found is None:
         return False
     loss, grads = expected(found["params"], found["X"], found["y"], DROPOUT_REG, **variant)
-    return close(found["loss"], loss) and all(close(found["grads"][k], grads[k]) for k in grads)
+    return close(found["loss"], loss) and _grads_close(found["grads"], grads)
 
 
 @misconception(
@@ -468,7 +473,7 @@ def _plain_matches(evidence: Evidence, **variant: Any) -> bool:
     for reg in REGS[1:]:
         run = found["runs"][reg]
         loss, grads = expected(found["params"], found["X"], found["y"], reg, **variant)
-        if close(run["loss"], loss) or all(close(run["grads"][k], grads[k]) for k in grads):
+        if close(run["loss"], loss) or _grads_close(run["grads"], grads):
             return True
     return False
 
@@ -504,9 +509,7 @@ def reg_grad_missing(evidence: Evidence) -> bool:
     if found is None:
         return False
     _, bare = expected(found["params"], found["X"], found["y"], 0.0)
-    return any(
-        all(close(found["runs"][reg]["grads"][k], bare[k]) for k in bare) for reg in REGS[1:]
-    )
+    return any(_grads_close(found["runs"][reg]["grads"], bare) for reg in REGS[1:])
 
 
 @misconception(
